@@ -1,0 +1,15 @@
+/** A subcommand of the `exo-audit` CLI. */
+export interface Command {
+  name: string;
+  /** One line for `exo-audit --help`. */
+  summary: string;
+  /** Full usage text for `exo-audit <name> --help`. */
+  usage: string;
+  /** Runs the command; resolves to the process exit code. */
+  run(argv: string[]): Promise<number>;
+}
+
+/** Thrown for bad command-line usage; the CLI prints the message and the command's usage, exit code 2. */
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}
