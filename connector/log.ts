@@ -59,15 +59,25 @@ export function redactValue(value: unknown, depth = 0): unknown {
 }
 
 class JsonLogger implements Logger {
-  constructor(
-    private readonly sink: LogSink,
-    private readonly minLevel: number,
-    private readonly base: Record<string, unknown>,
-  ) {}
+  private readonly sink: LogSink;
+  private readonly minLevel: number;
+  private readonly base: Record<string, unknown>;
+
+  constructor(sink: LogSink, minLevel: number, base: Record<string, unknown>) {
+    this.sink = sink;
+    this.minLevel = minLevel;
+    this.base = base;
+  }
 
   private emit(level: LogLevel, msg: string, fields?: Record<string, unknown>): void {
     if (LEVELS[level] < this.minLevel) return;
-    const entry = { time: new Date().toISOString(), level, msg: redact(msg), ...this.base, ...(redactValue(fields ?? {}) as object) };
+    const entry = {
+      time: new Date().toISOString(),
+      level,
+      msg: redact(msg),
+      ...this.base,
+      ...(redactValue(fields ?? {}) as object),
+    };
     this.sink.write(JSON.stringify(entry));
   }
 
@@ -101,7 +111,9 @@ export class MemoryLogSink implements LogSink {
   }
 }
 
-export function createLogger(options: { level?: LogLevel; sink?: LogSink; fields?: Record<string, unknown> } = {}): Logger {
+export function createLogger(
+  options: { level?: LogLevel; sink?: LogSink; fields?: Record<string, unknown> } = {},
+): Logger {
   const level = options.level ?? ((process.env.EXO_AUDIT_LOG_LEVEL as LogLevel | undefined) || "info");
   return new JsonLogger(options.sink ?? stderrSink, LEVELS[level] ?? LEVELS.info, options.fields ?? {});
 }

@@ -21,7 +21,7 @@ let cached: Promise<TlsMaterial> | undefined;
 export function localTls(): Promise<TlsMaterial> {
   cached ??= generate([{ name: "commonName", value: "127.0.0.1" }], {
     keySize: 2048,
-    days: 30,
+    notAfterDate: new Date(Date.now() + 30 * 86_400_000),
     algorithm: "sha256",
     extensions: [
       { name: "basicConstraints", cA: true },

@@ -100,7 +100,10 @@ export function tableReferenceMarkdown(): string {
   ];
   for (const table of TABLES) {
     lines.push(`## ${table.tableName}`, "", table.description, "");
-    lines.push(`Input stream: \`${table.streamName}\`. Transform: \`${dcrTransform(table).replace(/\|/g, "\\|")}\``, "");
+    lines.push(
+      `Input stream: \`${table.streamName}\`. Transform: \`${dcrTransform(table).replace(/\|/g, "\\|")}\``,
+      "",
+    );
     lines.push("| Column | Type | Description |", "| --- | --- | --- |");
     for (const c of table.columns) {
       lines.push(`| ${c.name} | ${c.type} | ${c.description.replace(/\|/g, "\\|")} |`);

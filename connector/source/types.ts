@@ -1,7 +1,12 @@
 /** Contracts of the Management Activity API source (implemented in this folder, used by `pipeline/`). */
 
 /** Content types the connector can collect. */
-export type ContentType = "Audit.Exchange" | "Audit.AzureActiveDirectory" | "Audit.General" | "Audit.SharePoint" | "DLP.All";
+export type ContentType =
+  | "Audit.Exchange"
+  | "Audit.AzureActiveDirectory"
+  | "Audit.General"
+  | "Audit.SharePoint"
+  | "DLP.All";
 
 /** One entry of `GET /subscriptions/content`. */
 export interface ContentBlobRef {

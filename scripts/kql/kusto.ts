@@ -93,7 +93,9 @@ export function buildGlobalState(options: GlobalStateOptions = {}): K {
   const S = L.Symbols;
   const tables = [...allTables(), ...(options.extraTables ?? [])];
   if (options.transformSourceFor) {
-    const def = TABLES.find((t) => t.streamName === options.transformSourceFor || t.tableName === options.transformSourceFor);
+    const def = TABLES.find(
+      (t) => t.streamName === options.transformSourceFor || t.tableName === options.transformSourceFor,
+    );
     if (!def) throw new Error(`unknown stream or table ${options.transformSourceFor}`);
     tables.push(kqlTransformSourceSchema(def));
   }
@@ -139,7 +141,13 @@ export function analyze(query: string, globals: K): { code: K; errors: KqlDiagno
     const d = diags.getItem(i);
     const severity = String(d.Severity);
     if (severity !== "Error") continue;
-    errors.push({ severity, message: String(d.Message), start: d.Start, length: d.Length, ...lineColumn(query, d.Start) });
+    errors.push({
+      severity,
+      message: String(d.Message),
+      start: d.Start,
+      length: d.Length,
+      ...lineColumn(query, d.Start),
+    });
   }
   return { code, errors };
 }
@@ -147,7 +155,7 @@ export function analyze(query: string, globals: K): { code: K; errors: KqlDiagno
 /** Output columns (name and Kusto type) of a tabular query, or null when the result is not tabular. */
 export function resultColumns(code: K): { name: string; type: string }[] | null {
   const type = code.ResultType;
-  if (!type || !type.Columns) return null;
+  if (!type?.Columns) return null;
   const out: { name: string; type: string }[] = [];
   const cols = type.Columns;
   for (let i = 0; i < cols.Count; i++) {
