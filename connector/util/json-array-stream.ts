@@ -1,0 +1,127 @@
+/**
+ * Streams the elements of a top-level JSON array without holding the whole document in memory.
+ *
+ * Content blobs of the Management Activity API and exported JSON files can be large; peers that
+ * `JSON.parse` whole bodies or concatenate every record of a window in memory are the ones that hang
+ * (ddbnl/office365-audit-log-collector#51, Hawk#264). This scanner keeps only the element being read.
+ * Each element is parsed with `JSON.parse`, so element semantics are exactly JSON's.
+ */
+
+export class JsonStreamError extends Error {
+  override readonly name = "JsonStreamError";
+  /** Number of elements successfully yielded before the error. */
+  readonly elementsRead: number;
+  constructor(message: string, elementsRead: number) {
+    super(message);
+    this.elementsRead = elementsRead;
+  }
+}
+
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+
+const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09 || c === 0xfeff;
+
+/**
+ * Yields each element of a top-level JSON array read from `chunks`. Throws `JsonStreamError` when the input
+ * is not an array, an element is not valid JSON, or the input ends before the closing bracket (a truncated
+ * body): callers must treat everything after the last yielded element as not delivered.
+ */
+export async function* parseJsonArrayStream(
+  chunks: AsyncIterable<Uint8Array | string>,
+  options: { maxElementChars?: number } = {},
+): AsyncGenerator<unknown> {
+  const maxElementChars = options.maxElementChars ?? 64 * 1024 * 1024;
+  const decoder = new TextDecoder("utf-8", { fatal: false });
+  let state: "start" | "beforeElement" | "inElement" | "afterElement" | "done" = "start";
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  let element = "";
+  let count = 0;
+
+  const handle = function* (text: string): Generator<unknown> {
+    let segmentStart = -1;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      switch (state) {
+        case "start":
+          if (isSpace(c)) continue;
+          if (c !== OPEN_BRACKET) throw new JsonStreamError("expected a JSON array", count);
+          state = "beforeElement";
+          continue;
+        case "beforeElement":
+          if (isSpace(c)) continue;
+          if (c === CLOSE_BRACKET && count === 0) {
+            state = "done";
+            continue;
+          }
+          state = "inElement";
+          segmentStart = i;
+          depth = 0;
+          inString = false;
+          escaped = false;
+          element = "";
+          i--; // re-read this char as part of the element
+          continue;
+        case "inElement": {
+          if (segmentStart < 0) segmentStart = i;
+          if (inString) {
+            if (escaped) escaped = false;
+            else if (c === BACKSLASH) escaped = true;
+            else if (c === QUOTE) inString = false;
+            continue;
+          }
+          if (c === QUOTE) inString = true;
+          else if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
+          else if (c === CLOSE_BRACE || (c === CLOSE_BRACKET && depth > 0)) depth--;
+          else if (depth === 0 && (c === COMMA || c === CLOSE_BRACKET)) {
+            element += text.slice(segmentStart, i);
+            segmentStart = -1;
+            yield parseElement(element, count);
+            count++;
+            element = "";
+            state = c === COMMA ? "beforeElement" : "done";
+          }
+          continue;
+        }
+        case "afterElement":
+          continue;
+        case "done":
+          if (!isSpace(c)) throw new JsonStreamError("unexpected data after the end of the array", count);
+          continue;
+      }
+    }
+    if (state === "inElement" && segmentStart >= 0) {
+      element += text.slice(segmentStart);
+      if (element.length > maxElementChars) {
+        throw new JsonStreamError(`array element larger than ${maxElementChars} characters`, count);
+      }
+    }
+  };
+
+  for await (const chunk of chunks) {
+    const text = typeof chunk === "string" ? chunk : decoder.decode(chunk, { stream: true });
+    yield* handle(text);
+  }
+  yield* handle(decoder.decode());
+  if (state !== "done") {
+    throw new JsonStreamError(
+      state === "start" ? "empty input: expected a JSON array" : "input ended before the end of the JSON array",
+      count,
+    );
+  }
+}
+
+function parseElement(text: string, index: number): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new JsonStreamError(`element ${index} is not valid JSON: ${(err as Error).message}`, index);
+  }
+}
