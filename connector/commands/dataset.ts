@@ -1,12 +1,74 @@
-import type { Command } from "./types.ts";
+import { createWriteStream } from "node:fs";
+import { once } from "node:events";
+import { parseArgs } from "node:util";
+import { DATASET_DEFAULTS, defaultDatasetEnd, generateDataset } from "../dataset/index.ts";
+import { type Command, UsageError } from "./types.ts";
 
-/** Placeholder: replaced by the module that implements `exo-audit dataset`. */
+const usage = `Usage: exo-audit dataset --out FILE [--mailboxes N] [--days D] [--seed S] [--end ISO]
+
+Writes the raw Exchange audit records (JSONL of AuditData, one record per line, in event time order) that the
+demo tenant serves for the same arguments. Deterministic: the same arguments give the same file.
+
+Options:
+  --out FILE       where to write (use - for stdout)
+  --mailboxes N    mailboxes in the organisation (default ${DATASET_DEFAULTS.mailboxes}, at least 10)
+  --days D         days of activity ending at --end (default ${DATASET_DEFAULTS.days})
+  --seed S         seed of the generator (default ${DATASET_DEFAULTS.seed})
+  --end ISO        end of the dataset (default: two hours before the current hour, so the
+                   emulated API has published every record)`;
+
+/** Parses the dataset-shaping options shared by `dataset` and `demo`. */
+export function parseDatasetOptions(values: Record<string, string | boolean | undefined>) {
+  const int = (name: string, fallback: number) => {
+    const v = values[name];
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1)
+      throw new UsageError(`--${name} must be a positive integer (got '${String(v)}')`);
+    return n;
+  };
+  let end: Date | undefined;
+  if (typeof values.end === "string") {
+    end = new Date(values.end);
+    if (Number.isNaN(end.getTime())) throw new UsageError(`--end is not a valid ISO date: '${values.end}'`);
+  }
+  const mailboxes = int("mailboxes", DATASET_DEFAULTS.mailboxes);
+  if (mailboxes < 10) throw new UsageError("--mailboxes must be at least 10 (the attack stories need them)");
+  return { mailboxes, days: int("days", DATASET_DEFAULTS.days), seed: int("seed", DATASET_DEFAULTS.seed), end };
+}
+
 export const datasetCommand: Command = {
   name: "dataset",
-  summary: "(not available yet)",
-  usage: "Usage: exo-audit dataset",
-  async run() {
-    process.stderr.write("exo-audit dataset: not available in this build\n");
-    return 1;
+  summary: "write the demo tenant's raw audit records (JSONL) for the given size and seed",
+  usage,
+  async run(argv) {
+    const { values } = parseArgs({
+      args: argv,
+      options: {
+        out: { type: "string" },
+        mailboxes: { type: "string" },
+        days: { type: "string" },
+        seed: { type: "string" },
+        end: { type: "string" },
+      },
+      strict: true,
+    }).valueOf() as { values: Record<string, string | undefined> };
+    if (!values.out) throw new UsageError("--out is required");
+    const opts = parseDatasetOptions(values);
+    const dataset = generateDataset({ ...opts, end: opts.end ?? defaultDatasetEnd() });
+    const out = values.out === "-" ? process.stdout : createWriteStream(values.out);
+    let count = 0;
+    for (const record of dataset.records()) {
+      if (!out.write(`${JSON.stringify(record)}\n`)) await once(out, "drain");
+      count++;
+    }
+    if (out !== process.stdout) {
+      out.end();
+      await once(out, "finish");
+    }
+    process.stderr.write(
+      `wrote ${count} records (${opts.mailboxes} mailboxes, ${dataset.start.toISOString()} .. ${dataset.end.toISOString()}, seed ${opts.seed})\n`,
+    );
+    return 0;
   },
 };
