@@ -38,7 +38,8 @@ export async function* parseJsonArrayStream(
 ): AsyncGenerator<unknown> {
   const maxElementChars = options.maxElementChars ?? 64 * 1024 * 1024;
   const decoder = new TextDecoder("utf-8", { fatal: false });
-  let state: "start" | "beforeElement" | "inElement" | "afterElement" | "done" = "start";
+  type State = "start" | "beforeElement" | "inElement" | "done";
+  let state: State = "start";
   let depth = 0;
   let inString = false;
   let escaped = false;
@@ -90,8 +91,6 @@ export async function* parseJsonArrayStream(
           }
           continue;
         }
-        case "afterElement":
-          continue;
         case "done":
           if (!isSpace(c)) throw new JsonStreamError("unexpected data after the end of the array", count);
           continue;
@@ -110,9 +109,11 @@ export async function* parseJsonArrayStream(
     yield* handle(text);
   }
   yield* handle(decoder.decode());
-  if (state !== "done") {
+  // `state` is updated inside `handle`; read it through a widened alias so TypeScript does not narrow it.
+  const final = state as State;
+  if (final !== "done") {
     throw new JsonStreamError(
-      state === "start" ? "empty input: expected a JSON array" : "input ended before the end of the JSON array",
+      final === "start" ? "empty input: expected a JSON array" : "input ended before the end of the JSON array",
       count,
     );
   }
