@@ -1,0 +1,344 @@
+/**
+ * Collects one (tenant, content type): load cursor → ensure subscription → list the window (all pages) →
+ * read pending blobs with bounded concurrency into acknowledged batches → commit the cursor after every
+ * acknowledged batch → advance the window (keeping the overlap) until caught up, stopped or failed.
+ *
+ * Guarantees (docs/checkpoints.md): the committed cursor never claims a record the sink did not acknowledge;
+ * records are de-duplicated by RecordId against the DedupStore and within the run.
+ */
+import type { Logger } from "../log.ts";
+import { silentLogger } from "../log.ts";
+import type { NormalizeOptions, NormalizeResult, SubjectPrivacy } from "../normalize/types.ts";
+import type { DeadLetterStore, RowSink } from "../sink/types.ts";
+import type { ContentBlobRef, ContentGap, ManagementActivityClient } from "../source/types.ts";
+import { CheckpointConflictError } from "../state/types.ts";
+import type { CheckpointStore, Cursor, CursorKey, DedupStore } from "../state/types.ts";
+import { AckBatcher, type AckedBatch } from "./batcher.ts";
+import { Mutex, type ReaderContext, readBlob } from "./blob-reader.ts";
+import { advanceCursor, cursorFor, cursorWindow, isWindowComplete, pendingBlobs, resumeCursor } from "./cursor.ts";
+import { ProgressTracker } from "./progress.ts";
+import { clampWindow, type TimeWindow, type WindowPolicy } from "./windows.ts";
+
+/** Everything a collection unit talks to. */
+export interface CollectDeps {
+  client: ManagementActivityClient;
+  sink: RowSink;
+  checkpoints: CheckpointStore;
+  dedup: DedupStore;
+  deadLetters: DeadLetterStore;
+  normalize: (raw: unknown, opts: NormalizeOptions) => NormalizeResult;
+  logger?: Logger;
+  /** Local clock (tests); the source's clock skew is added to it. */
+  now?: () => number;
+}
+
+/** Progress of a unit, reported after every listed window and acknowledged batch. */
+export interface CollectProgress {
+  window: TimeWindow;
+  blobsListed: number;
+  blobsDone: number;
+  rowsOut: number;
+}
+
+export interface CollectOptions {
+  tenantId: string;
+  contentType: string;
+  policy: WindowPolicy;
+  /** Blobs read in parallel (default 4). */
+  concurrency?: number;
+  /** Rows per sink call (default 500). */
+  batchRows?: number;
+  subjects?: SubjectPrivacy;
+  keepAuditData?: boolean;
+  signal?: AbortSignal;
+  /** Checkpoint key (default tenant + content type; backfills use their own). */
+  checkpointKey?: CursorKey;
+  /** First window when no checkpoint exists (backfill); default `initialLookback` ago. */
+  startWindow?: TimeWindow;
+  /** Stop advancing at this time (backfill end); default: follow `now`. */
+  stopAt?: number;
+  onProgress?: (p: CollectProgress) => void;
+}
+
+/** What one unit did: the input of its health row. */
+export interface CollectResult {
+  tenantId: string;
+  contentType: string;
+  status: "ok" | "degraded" | "failed";
+  /** Problems, one sentence each (empty when none). */
+  problems: string[];
+  error?: unknown;
+  firstWindowStart?: string;
+  lastWindowEnd?: string;
+  newestContentCreated?: string;
+  /** True when collection reached `now` (or `stopAt`). */
+  caughtUp: boolean;
+  /** True when the run was stopped by its signal before catching up. */
+  stopped: boolean;
+  blobsFetched: number;
+  recordsIn: number;
+  rowsOut: number;
+  duplicates: number;
+  deadLettered: number;
+  gaps: ContentGap[];
+  lost?: TimeWindow;
+  durationMs: number;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** Longest time an advanced window may stay uncommitted while catching up over empty windows. */
+const ADVANCE_COMMIT_INTERVAL_MS = 5_000;
+
+/** Runs one collection unit to completion. Never throws: failures are reported in the result. */
+export async function collectContentType(deps: CollectDeps, options: CollectOptions): Promise<CollectResult> {
+  const started = Date.now();
+  const log = (deps.logger ?? silentLogger).child({ tenantId: options.tenantId, contentType: options.contentType });
+  const key = options.checkpointKey ?? { tenantId: options.tenantId, contentType: options.contentType };
+  const localNow = deps.now ?? Date.now;
+  const now = () => localNow() + deps.client.clockSkewMs();
+  const policy = options.policy;
+  const external = options.signal ?? new AbortController().signal;
+  const internal = new AbortController();
+  const signal = AbortSignal.any([external, internal.signal]);
+
+  const result: CollectResult = {
+    tenantId: options.tenantId,
+    contentType: options.contentType,
+    status: "ok",
+    problems: [],
+    caughtUp: false,
+    stopped: false,
+    blobsFetched: 0,
+    recordsIn: 0,
+    rowsOut: 0,
+    duplicates: 0,
+    deadLettered: 0,
+    gaps: [],
+    durationMs: 0,
+  };
+  const counters = { recordsIn: 0, duplicates: 0, rejected: 0, blobsFetched: 0 };
+
+  let etag: string | null = null;
+  let cursor: Cursor;
+  // An advanced but not yet saved cursor: windows without new blobs are committed at most every few seconds
+  // (each commit is an fsync'ed write; a crash only costs re-listing those windows).
+  let dirty = false;
+  let lastSave = 0;
+  const save = async (c: Cursor) => {
+    etag = await deps.checkpoints.save(key, c, etag);
+    cursor = c;
+    dirty = false;
+    lastSave = Date.now();
+  };
+
+  try {
+    const stored = await deps.checkpoints.load(key);
+    etag = stored?.etag ?? null;
+    await deps.client.ensureSubscriptions([options.contentType]);
+    if (!stored && options.startWindow) {
+      await save(cursorFor(options.startWindow));
+    } else {
+      const resumed = resumeCursor(stored?.cursor ?? null, now(), policy);
+      if (resumed.lost) reportLost(resumed.lost);
+      if (resumed.changed) await save(resumed.cursor);
+      else cursor = resumed.cursor;
+    }
+
+    for (;;) {
+      if (signal.aborted) {
+        result.stopped = true;
+        break;
+      }
+      // Re-clamp every window: a long catch-up can push a stored start out of the retention meanwhile.
+      const clamp = clampWindow(cursorWindow(cursor!), now(), policy);
+      if (clamp.lost) {
+        reportLost(clamp.lost);
+        const w = clamp.window ?? { start: clamp.lost.end, end: clamp.lost.end };
+        await save({ ...cursor!, windowStart: iso(w.start), windowEnd: iso(w.end), inBlob: {} });
+      }
+      if (!clamp.window) {
+        result.caughtUp = true;
+        break;
+      }
+      const window = clamp.window;
+      result.firstWindowStart ??= iso(window.start);
+      result.lastWindowEnd = iso(window.end);
+
+      const listed: ContentBlobRef[] = [];
+      for await (const page of deps.client.listContent(
+        options.contentType,
+        new Date(window.start),
+        new Date(window.end),
+        signal,
+      )) {
+        listed.push(...page);
+      }
+      const pending = pendingBlobs(cursor!, listed);
+      log.debug("listed window", {
+        windowStart: iso(window.start),
+        windowEnd: iso(window.end),
+        blobs: listed.length,
+        pending: pending.length,
+      });
+      const windowOk = await collectBlobs(pending, listed.length, window);
+      if (!windowOk || signal.aborted) {
+        result.stopped = signal.aborted && !internal.signal.aborted;
+        break;
+      }
+      if (!isWindowComplete(cursor!, listed)) break;
+      const next = advanceCursor(cursor!, listed, now(), policy, options.stopAt);
+      if (!next) {
+        result.caughtUp = true;
+        break;
+      }
+      cursor = next;
+      dirty = true;
+      if (Date.now() - lastSave >= ADVANCE_COMMIT_INTERVAL_MS) await save(next);
+    }
+  } catch (err) {
+    if (external.aborted && !internal.signal.aborted) result.stopped = true;
+    else fail(err);
+  }
+  if (dirty && !(result.error instanceof CheckpointConflictError)) {
+    await save(cursor!).catch((err: unknown) => fail(err));
+  }
+
+  result.blobsFetched = counters.blobsFetched;
+  result.recordsIn = counters.recordsIn;
+  result.duplicates = counters.duplicates;
+  result.deadLettered += counters.rejected;
+  const c = cursor! as Cursor | undefined;
+  if (c?.newestContentCreated) result.newestContentCreated = c.newestContentCreated;
+  if (result.status !== "failed" && (result.gaps.length > 0 || result.deadLettered > 0 || result.lost)) {
+    result.status = "degraded";
+  }
+  result.durationMs = Date.now() - started;
+  log.info("collection finished", {
+    status: result.status,
+    caughtUp: result.caughtUp,
+    stopped: result.stopped,
+    blobs: result.blobsFetched,
+    recordsIn: result.recordsIn,
+    rowsOut: result.rowsOut,
+    duplicates: result.duplicates,
+    deadLettered: result.deadLettered,
+    gaps: result.gaps.length,
+    newestContentCreated: result.newestContentCreated,
+  });
+  return result;
+
+  function fail(err: unknown) {
+    result.status = "failed";
+    result.error ??= err;
+    const e = err as Error;
+    result.problems.push(`${e?.name ?? "Error"}: ${e?.message ?? String(err)}`);
+    internal.abort();
+    log.error("collection failed; the checkpoint stays at the last acknowledged batch", { error: err });
+  }
+
+  function reportLost(lost: TimeWindow) {
+    result.lost = { start: Math.min(result.lost?.start ?? lost.start, lost.start), end: lost.end };
+    const msg = `stored cursor is older than the API's 7-day retention: blobs published between ${iso(lost.start)} and ${iso(lost.end)} that were not collected yet can no longer be listed (probable data loss; use 'exo-audit import' with a Purview export to fill it)`;
+    result.problems.push(msg);
+    log.warn(msg, { lostFrom: iso(lost.start), lostTo: iso(lost.end) });
+  }
+
+  /** Reads the pending blobs of one window; returns false when the unit must stop (failure). */
+  async function collectBlobs(pending: ReturnType<typeof pendingBlobs>, listedCount: number, window: TimeWindow) {
+    const tracker = new ProgressTracker(cursor!);
+    const inFlight = new Set<string>();
+    const dedupLock = new Mutex();
+    let blobsDone = listedCount - pending.length;
+    const onAck = async (batch: AckedBatch) => {
+      if (batch.report) {
+        result.rowsOut += batch.report.accepted;
+        result.deadLettered += batch.report.deadLettered;
+      }
+      tracker.apply(batch.marks);
+      // Remember before committing: after a crash in between, the re-read records are recognised as delivered.
+      // The cursor is the delivery guarantee; the de-duplication memory is best effort, so its failure (e.g. a
+      // storage outage) is logged and collection goes on rather than stopping.
+      await dedupLock.run(async () => {
+        try {
+          if (batch.recordIds.length > 0) await deps.dedup.remember(batch.recordIds, localNow());
+        } catch (err) {
+          log.warn("could not remember delivered ids; duplicates may pass", { error: err });
+        } finally {
+          for (const id of batch.recordIds) inFlight.delete(id);
+        }
+      });
+      try {
+        await deps.dedup.flush();
+      } catch (err) {
+        log.warn("could not persist de-duplication ids; duplicates may pass after a restart", { error: err });
+      }
+      await save(tracker.snapshot());
+      blobsDone += batch.marks.filter((m) => m.complete).length;
+      options.onProgress?.({ window, blobsListed: listedCount, blobsDone, rowsOut: result.rowsOut });
+    };
+    const batcher = new AckBatcher(deps.sink, options.batchRows ?? 500, onAck);
+    const ctx: ReaderContext = {
+      client: deps.client,
+      batcher,
+      dedup: deps.dedup,
+      deadLetters: deps.deadLetters,
+      normalize: deps.normalize,
+      normalizeOptions: {
+        subjects: options.subjects ?? "keep",
+        keepAuditData: options.keepAuditData ?? true,
+        ingestionSource: "api",
+        connectorTenant: options.tenantId,
+      },
+      inFlight,
+      dedupLock,
+      signal,
+      log,
+      counters,
+    };
+    options.onProgress?.({ window, blobsListed: listedCount, blobsDone, rowsOut: result.rowsOut });
+    let ok = true;
+    let next = 0;
+    const worker = async () => {
+      while (next < pending.length && !signal.aborted) {
+        const blob = pending[next++]!;
+        const outcome = await readBlob(ctx, blob);
+        if (outcome.kind === "gap") {
+          const gap: ContentGap = {
+            contentType: options.contentType,
+            contentId: blob.ref.contentId,
+            contentCreated: blob.ref.contentCreated,
+            windowStart: iso(window.start),
+            windowEnd: iso(window.end),
+            code: outcome.code,
+            message: outcome.message,
+          };
+          result.gaps.push(gap);
+          log.warn("content blob unavailable: its records are lost (data loss)", { ...gap });
+        } else if (outcome.kind === "failed") {
+          // Other blobs continue; the window does not advance past this one (retried next run).
+          ok = false;
+          const e = outcome.error as Error;
+          result.status = "failed";
+          result.error ??= outcome.error;
+          result.problems.push(`blob ${blob.ref.contentId} failed after ${outcome.records} records: ${e?.message}`);
+          log.error("content blob failed; it is retried from its last acknowledged record next run", {
+            contentId: blob.ref.contentId,
+            records: outcome.records,
+            error: outcome.error,
+          });
+        }
+      }
+    };
+    const workers = Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 4, pending.length)) }, worker);
+    await Promise.all(workers);
+    // Drain: what was read (also when stopping) is sent and committed, unless delivery already failed.
+    if (!batcher.failure) await batcher.flush().catch(() => {});
+    if (batcher.failure) {
+      fail(batcher.failure);
+      return false;
+    }
+    cursor = tracker.snapshot();
+    return ok;
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Crash-safe file replacement: write a temp file in the same folder, fsync it, rename it over the target,
+ * fsync the folder. After a crash the target holds either the old or the new content, never a mix.
+ */
+import { randomBytes } from "node:crypto";
+import { open, rename, rm } from "node:fs/promises";
+import { dirname } from "node:path";
+
+/** A state write that failed; nothing was changed (the previous content is intact). */
+export class StateWriteError extends Error {
+  override readonly name = "StateWriteError";
+  /** errno code (ENOSPC, EROFS, EACCES, ...). */
+  readonly code: string | undefined;
+  constructor(message: string, options: { cause?: unknown; code?: string | undefined }) {
+    super(message, { cause: options.cause });
+    this.code = options.code;
+  }
+}
+
+const REASONS: Record<string, string> = {
+  ENOSPC: "the disk is full",
+  EDQUOT: "the disk quota is exhausted",
+  EROFS: "the file system is read-only",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  ENOENT: "the folder does not exist",
+};
+
+/** Human description of a file-system error code, for messages that tell the operator what to fix. */
+export function describeFsError(err: unknown): { code: string | undefined; reason: string } {
+  const code = (err as { code?: string })?.code;
+  return { code, reason: (code && REASONS[code]) ?? (err as Error)?.message ?? String(err) };
+}
+
+/**
+ * Atomically replaces `path` with `data`.
+ * @throws StateWriteError naming the file and the reason (disk full, read-only, permissions).
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array, what = "state file"): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
+  try {
+    const fh = await open(tmp, "w", 0o600);
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true }).catch(() => {});
+    const { code, reason } = describeFsError(err);
+    throw new StateWriteError(`cannot write ${what} ${path}: ${reason}${code ? ` (${code})` : ""}`, {
+      cause: err,
+      code,
+    });
+  }
+  await fsyncDir(dirname(path));
+}
+
+/** Makes a rename durable. Some platforms (Windows) cannot open folders; the rename is still atomic there. */
+async function fsyncDir(dir: string): Promise<void> {
+  let fh: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    fh = await open(dir, "r");
+    await fh.sync();
+  } catch {
+    // EISDIR/EPERM on Windows: no folder fsync available.
+  } finally {
+    await fh?.close().catch(() => {});
+  }
+}
