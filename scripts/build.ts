@@ -1,0 +1,79 @@
+/**
+ * `npm run build [-- --root <dir>] [--out <dir>] [--skip-validate] [--check]`: validates the content,
+ * then writes the Content Hub solution, the infrastructure template and the generated docs.
+ */
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { REPO_ROOT } from "./content/load.ts";
+import { buildArtifacts, staleArtifacts, writeArtifacts } from "./build/index.ts";
+import { formatOffender, validateContent } from "./validate/index.ts";
+
+const HELP = `Usage: npm run build -- [--root <dir>] [--out <dir>] [--skip-validate] [--check]
+
+Builds (deterministically; same input gives byte-identical files):
+  dist/solution/mainTemplate.json, createUiDefinition.json, <version>.zip   Content Hub solution package
+  dist/infra/azuredeploy.json                                              tables, DCR, identity, roles, hosting
+  docs/table-reference.md, docs/content-catalog.md                         generated documentation
+
+  --root <dir>      content root (default: the repository)
+  --out <dir>       output root for dist/ and docs/ (default: the repository)
+  --skip-validate   do not run npm run validate first
+  --check           write nothing; exit 1 if any generated file is missing or out of date
+  -h, --help        show this help`;
+
+async function main(): Promise<number> {
+  let values: { root?: string; out?: string; "skip-validate"?: boolean; check?: boolean; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      options: {
+        root: { type: "string" },
+        out: { type: "string" },
+        "skip-validate": { type: "boolean" },
+        check: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (err) {
+    console.error(`${(err as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const root = values.root ? resolve(values.root) : REPO_ROOT;
+  const out = values.out ? resolve(values.out) : REPO_ROOT;
+  const started = performance.now();
+  if (!values["skip-validate"]) {
+    const v = await validateContent({ root });
+    if (v.offenders.length) {
+      for (const o of v.offenders) console.error(formatOffender(o));
+      console.error(`build: content does not validate (${v.offenders.length} problem(s)); nothing written`);
+      return 1;
+    }
+  }
+  const result = buildArtifacts(root);
+  if (result.problems.length) {
+    for (const p of result.problems) console.error(`${p.file}${p.line ? `:${p.line}` : ""}  ${p.field}  ${p.message}`);
+    console.error("build: some content files cannot be read; nothing written");
+    return 1;
+  }
+  if (values.check) {
+    const stale = staleArtifacts(result.artifacts, out);
+    if (stale.length) {
+      console.error(`build --check: out of date: ${stale.join(", ")} (run npm run build)`);
+      return 1;
+    }
+    console.log("build --check: all generated files are up to date");
+    return 0;
+  }
+  writeArtifacts(result.artifacts, out);
+  const c = result.content;
+  for (const a of result.artifacts) console.log(`wrote ${a.path} (${a.data.length} bytes)`);
+  console.log(
+    `build: ${c.rules.length} rules, ${c.hunting.length} hunting queries, ${c.parsers.length} parsers, ${c.workbooks.length} workbooks in ${((performance.now() - started) / 1000).toFixed(2)} s`,
+  );
+  return 0;
+}
+
+process.exitCode = await main();

@@ -1,0 +1,43 @@
+/**
+ * The only API versions the build emits, per resource type. Tests fail on any other pair, so a version
+ * bump is a deliberate edit here (checked against `/work/shared/reference` §10.5 and §5.2 and the
+ * published ARM schemas).
+ */
+export const API_VERSIONS = {
+  "Microsoft.OperationalInsights/workspaces/providers/contentPackages": "2023-04-01-preview",
+  "Microsoft.OperationalInsights/workspaces/providers/contentTemplates": "2023-04-01-preview",
+  "Microsoft.OperationalInsights/workspaces/providers/metadata": "2022-01-01-preview",
+  "Microsoft.SecurityInsights/AlertRuleTemplates": "2023-02-01-preview",
+  "Microsoft.OperationalInsights/savedSearches": "2023-09-01",
+  "Microsoft.OperationalInsights/workspaces/savedSearches": "2023-09-01",
+  "Microsoft.Insights/workbooks": "2022-04-01",
+  "Microsoft.OperationalInsights/workspaces/tables": "2022-10-01",
+  "Microsoft.Insights/dataCollectionRules": "2023-03-11",
+  "Microsoft.Insights/dataCollectionEndpoints": "2023-03-11",
+  "Microsoft.ManagedIdentity/userAssignedIdentities": "2023-01-31",
+  "Microsoft.Authorization/roleAssignments": "2022-04-01",
+  "Microsoft.Storage/storageAccounts": "2023-05-01",
+  "Microsoft.Storage/storageAccounts/blobServices": "2023-05-01",
+  "Microsoft.Storage/storageAccounts/blobServices/containers": "2023-05-01",
+  "Microsoft.Storage/storageAccounts/tableServices": "2023-05-01",
+  "Microsoft.Storage/storageAccounts/tableServices/tables": "2023-05-01",
+  "Microsoft.KeyVault/vaults": "2023-07-01",
+  "Microsoft.Insights/components": "2020-02-02",
+  "Microsoft.Web/serverfarms": "2023-12-01",
+  "Microsoft.Web/sites": "2023-12-01",
+  "Microsoft.App/managedEnvironments": "2024-03-01",
+  "Microsoft.App/jobs": "2024-03-01",
+} as const;
+
+export type ResourceType = keyof typeof API_VERSIONS;
+
+/** Role definitions the infra template may assign (least privilege; nothing else is allowed). */
+export const ROLES = {
+  monitoringMetricsPublisher: "3913510d-42f4-4e42-8a64-420c390055eb",
+  storageBlobDataContributor: "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
+  storageTableDataContributor: "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3",
+  keyVaultSecretsUser: "4633458b-17de-408a-b874-0445c86b69e6",
+} as const;
+
+export const DEPLOYMENT_TEMPLATE_SCHEMA =
+  "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";

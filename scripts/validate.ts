@@ -1,0 +1,87 @@
+/**
+ * `npm run validate [-- --root <dir>] [--json] [--no-cache] [--workers <n>]`: validates the content pack (analytics rules, hunting
+ * queries, parsers, workbooks) and the DCR transforms; prints every offender and exits 1 if any.
+ */
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { formatOffender, validateContent } from "./validate/index.ts";
+
+const HELP = `Usage: npm run validate -- [--root <dir>] [--json] [--no-transforms] [--no-cache] [--workers <n>]
+
+Validates every file in analytics-rules/, hunting-queries/, parsers/ and workbooks/ under the root
+(default: the repository): YAML/JSON syntax, JSON Schemas (scripts/schemas/), Sentinel validator limits,
+MITRE technique/tactic pairs, entity identifiers, KQL semantics (Kusto language service) and the columns
+each rule maps, workbook parameter references, unique ids/names/files, and the DCR transforms.
+
+  --root <dir>       content root to validate (for example test/validate/fixtures/broken)
+  --json             print the result as JSON
+  --no-transforms    skip the DCR transform check
+  --no-cache         analyse every query again (default: reuse results of unchanged queries from
+                     node_modules/.cache/exo-audit/)
+  --workers <n>      KQL analysis threads (default: cores, at most 4; 1 = no worker threads)
+  -h, --help         show this help
+
+Exit status: 0 when valid, 1 when any offender is found, 2 on usage errors.`;
+
+async function main(): Promise<number> {
+  let values: {
+    root?: string;
+    json?: boolean;
+    "no-transforms"?: boolean;
+    "no-cache"?: boolean;
+    workers?: string;
+    help?: boolean;
+  };
+  try {
+    ({ values } = parseArgs({
+      options: {
+        root: { type: "string" },
+        json: { type: "boolean" },
+        "no-transforms": { type: "boolean" },
+        workers: { type: "string" },
+        "no-cache": { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (err) {
+    console.error(`${(err as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const workers = values.workers === undefined ? undefined : Number(values.workers);
+  if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1)) {
+    console.error(`--workers must be a positive integer\n\n${HELP}`);
+    return 2;
+  }
+  const root = values.root ? resolve(values.root) : undefined;
+  if (root && !existsSync(root)) {
+    console.error(`--root ${values.root}: no such directory\n\n${HELP}`);
+    return 2;
+  }
+  const result = await validateContent({
+    workers,
+    cache: !values["no-cache"],
+    root,
+    transforms: !values["no-transforms"],
+  });
+  if (values.json) {
+    console.log(JSON.stringify(result, null, 2));
+    return result.offenders.length ? 1 : 0;
+  }
+  const c = result.counts;
+  const summary = `${c.analyticsRules} analytics rules, ${c.huntingQueries} hunting queries, ${c.parsers} parsers, ${c.workbooks} workbooks, ${c.queries} KQL queries`;
+  const seconds = (result.elapsedMs / 1000).toFixed(2);
+  if (result.offenders.length === 0) {
+    console.log(`validate: OK (${summary}) in ${seconds} s`);
+    return 0;
+  }
+  for (const o of result.offenders) console.log(formatOffender(o));
+  console.log(`\nvalidate: ${result.offenders.length} problem(s) (${summary}) in ${seconds} s`);
+  return 1;
+}
+
+process.exitCode = await main();
