@@ -15,6 +15,8 @@ export interface NormalizeOptions {
   sourceContentId: string;
   /** Tenant the connector collects for (multi-tenant deployments). */
   connectorTenant?: string;
+  /** Largest JSON size of one field in bytes (default 64,000, under the service's 64 KB field limit). */
+  maxFieldBytes?: number;
 }
 
 export type NormalizeResult = { ok: true; row: ExchangeAuditRow } | { ok: false; reason: string };
