@@ -19,7 +19,7 @@ Destination:
   --config FILE          Send to the Azure workspace of this configuration (default: EXO_AUDIT_CONFIG,
                          then ./exo-audit.yaml, then EXO_AUDIT_* environment variables).
   --data-dir DIR         Send to a local emulated workspace instead: rows land in
-                         DIR/workspace/ExchangeAudit_CL.ndjson (the default, under ./exo-audit-data, when
+                         DIR/workspace/ExchangeAudit_CL.ndjson (the default, under ./.data, when
                          no Azure configuration exists).
 
 Options:

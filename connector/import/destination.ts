@@ -58,7 +58,7 @@ export function hasAzureConfig(opts: Pick<DestinationOptions, "configFile" | "en
 /** Opens the destination: local emulator when `dataDir` is given or nothing is configured, else Azure. */
 export async function openImportDestination(opts: DestinationOptions): Promise<ImportDestination> {
   if (opts.dataDir !== undefined || !hasAzureConfig(opts)) {
-    return openLocal(resolve(opts.cwd ?? process.cwd(), opts.dataDir ?? "exo-audit-data"), opts);
+    return openLocal(resolve(opts.cwd ?? process.cwd(), opts.dataDir ?? ".data"), opts);
   }
   return openAzure(opts);
 }

@@ -39,6 +39,10 @@ export interface DeadLetter {
   recordId?: string;
   /** The record or row itself (secrets are never part of audit data). */
   payload: unknown;
+  /** Ingestion only: the DCR input stream the row was sent to (needed to replay it). */
+  stream?: string;
+  /** Ingestion only: HTTP status and service error code of the rejection, e.g. "400 InvalidPayload". */
+  errorCode?: string;
 }
 
 export interface DeadLetterStore {

@@ -1,0 +1,58 @@
+/**
+ * Request-sized batches. Each row is serialized once; a batch's size is the exact byte length of the JSON
+ * array the SDK will send (brackets and commas included), so it stays under our limit and, because the
+ * SDK's own chunker counts only the rows (sum of `JSON.stringify(row)` < 1,000,000), it never splits one
+ * of our batches into two requests.
+ */
+
+/** The largest batch the sink builds by default: the SDK's chunk limit, well under the service's 1,048,576. */
+export const DEFAULT_MAX_BATCH_BYTES = 1_000_000;
+
+/** A row ready to send: the object the SDK serializes and the size of that serialization. */
+export interface PreparedRow {
+  /** Position in the caller's input (for logs and dead letters). */
+  index: number;
+  row: Record<string, unknown>;
+  /** UTF-8 bytes of `JSON.stringify(row)`. */
+  bytes: number;
+  /** The sink trimmed this row to fit the limits. */
+  trimmed: boolean;
+}
+
+/** Bytes of the JSON array holding these rows: `[` + rows joined by `,` + `]`. */
+export function arrayBytes(rows: readonly PreparedRow[]): number {
+  let total = 2 + Math.max(0, rows.length - 1);
+  for (const r of rows) total += r.bytes;
+  return total;
+}
+
+/** Packs rows, in order, into batches whose JSON array is at most `maxBatchBytes`, lazily. */
+export function* packLazily(
+  rows: Iterable<PreparedRow>,
+  maxBatchBytes = DEFAULT_MAX_BATCH_BYTES,
+): Generator<PreparedRow[]> {
+  let current: PreparedRow[] = [];
+  let size = 2;
+  for (const r of rows) {
+    const added = r.bytes + (current.length > 0 ? 1 : 0);
+    if (current.length > 0 && size + added > maxBatchBytes) {
+      yield current;
+      current = [];
+      size = 2;
+    }
+    size += r.bytes + (current.length > 0 ? 1 : 0);
+    current.push(r);
+  }
+  if (current.length > 0) yield current;
+}
+
+/** Packs rows, in order, into batches whose JSON array is at most `maxBatchBytes`. */
+export function packBatches(rows: readonly PreparedRow[], maxBatchBytes = DEFAULT_MAX_BATCH_BYTES): PreparedRow[][] {
+  return [...packLazily(rows, maxBatchBytes)];
+}
+
+/** Splits a batch in two halves (for 413 and for isolating rows a 400 rejects). */
+export function halves<T>(rows: readonly T[]): [T[], T[]] {
+  const mid = Math.ceil(rows.length / 2);
+  return [rows.slice(0, mid), rows.slice(mid)];
+}

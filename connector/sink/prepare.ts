@@ -1,0 +1,81 @@
+/**
+ * Turning the caller's rows into request-sized batches, lazily: each row is serialized once (for its
+ * size) right before its batch is needed, so the first requests are on the wire while later rows are
+ * still being prepared. Rows too large for one request are trimmed (`Truncated`); rows that cannot be
+ * trimmed or serialized are collected as dead letters, never dropped.
+ */
+import type { Logger } from "../log.ts";
+import { sanitizeJson } from "../normalize/json-size.ts";
+import { type PreparedRow, packLazily } from "./batches.ts";
+import { type FitResult, fitRow } from "./fit.ts";
+import type { DeadLetter } from "./types.ts";
+
+/** What preparation found, filled in as batches are pulled. */
+export interface PreparationTally {
+  /** Rows trimmed to fit one request. */
+  truncated: number;
+  /** Rows that cannot be sent at all, to be dead-lettered by the caller. */
+  unfit: DeadLetter[];
+}
+
+export interface PrepareOptions {
+  maxBatchBytes: number;
+  stream: string;
+  source: string;
+  clock: () => number;
+  logger: Logger;
+}
+
+function* preparedRows(
+  rows: readonly Record<string, unknown>[],
+  opts: PrepareOptions,
+  tally: PreparationTally,
+): Generator<PreparedRow> {
+  const maxRowBytes = opts.maxBatchBytes - 2;
+  const reject = (row: Record<string, unknown>, reason: string, errorCode: string, payload: unknown) =>
+    tally.unfit.push({
+      time: new Date(opts.clock()).toISOString(),
+      stage: "ingestion",
+      reason,
+      source: opts.source,
+      ...(typeof row?.RecordId === "string" ? { recordId: row.RecordId } : {}),
+      payload,
+      stream: opts.stream,
+      errorCode,
+    });
+  for (let index = 0; index < rows.length; index++) {
+    const row = rows[index]!;
+    let fitted: FitResult;
+    try {
+      fitted = fitRow(row, maxRowBytes);
+    } catch (e) {
+      // bigint, cycles: JSON cannot carry the row; keep a JSON-safe copy of it for the dead letter.
+      reject(row, `row is not JSON-serializable: ${String(e)}`, "not-serializable", sanitizeJson(row));
+      continue;
+    }
+    const trimmed = fitted.cut.length > 0;
+    if (trimmed) {
+      tally.truncated++;
+      opts.logger.warn("row larger than one request; trimmed its largest fields", { index, fields: fitted.cut });
+    }
+    if (fitted.bytes > maxRowBytes) {
+      reject(
+        row,
+        `row of ${fitted.bytes} bytes cannot be trimmed under the ${maxRowBytes}-byte request limit`,
+        "too-large",
+        row,
+      );
+      continue;
+    }
+    yield { index, row: fitted.row, bytes: fitted.bytes, trimmed };
+  }
+}
+
+/** Batches of prepared rows, produced on demand. */
+export function preparedBatches(
+  rows: readonly Record<string, unknown>[],
+  opts: PrepareOptions,
+  tally: PreparationTally,
+): Generator<PreparedRow[]> {
+  return packLazily(preparedRows(rows, opts, tally), opts.maxBatchBytes);
+}
