@@ -31,6 +31,13 @@ export interface WindowPolicy {
   minStepMs: number;
   /** How far back a cursor-less (first) run starts; clamped to the retention (default 7 days). */
   initialLookbackMs: number;
+  /**
+   * Largest step while catching up (the window end is more than two steps behind now). Listing one 1 h
+   * window at a time makes a 7-day catch-up 168 sequential list-fetch-commit rounds, each paying the API's
+   * latency; larger windows let the blob fetches of a whole day run concurrently. Default: the API's 24 h
+   * list limit minus the overlap.
+   */
+  catchUpWindowMs: number;
 }
 
 /** Defaults, see the field comments of {@link WindowPolicy} for why. */
@@ -40,6 +47,7 @@ export const DEFAULT_WINDOW_POLICY: WindowPolicy = {
   retentionMarginMs: 10 * MINUTE,
   minStepMs: MINUTE,
   initialLookbackMs: MAX_RETENTION_MS,
+  catchUpWindowMs: MAX_QUERY_WINDOW_MS - 2 * HOUR,
 };
 
 /** A half-open listing window `[start, end)` in epoch milliseconds. */
@@ -65,9 +73,10 @@ export function makeWindowPolicy(
   if (options.windowHours !== undefined) p.windowMs = options.windowHours * HOUR;
   if (options.overlapHours !== undefined) p.overlapMs = options.overlapHours * HOUR;
   if (options.initialLookbackHours !== undefined) p.initialLookbackMs = options.initialLookbackHours * HOUR;
+  p.catchUpWindowMs = Math.max(p.windowMs, options.catchUpWindowMs ?? MAX_QUERY_WINDOW_MS - p.overlapMs);
   if (!(p.windowMs > 0)) throw new RangeError(`window must be longer than 0 (got ${p.windowMs} ms)`);
   if (!(p.overlapMs >= 0)) throw new RangeError(`overlap must not be negative (got ${p.overlapMs} ms)`);
-  if (p.windowMs + p.overlapMs > MAX_QUERY_WINDOW_MS) {
+  if (p.windowMs + p.overlapMs > MAX_QUERY_WINDOW_MS || p.catchUpWindowMs + p.overlapMs > MAX_QUERY_WINDOW_MS) {
     throw new RangeError(
       `window (${p.windowMs / HOUR} h) plus overlap (${p.overlapMs / HOUR} h) exceeds the API's 24 h list window`,
     );
@@ -88,11 +97,20 @@ export function toSecond(ms: number): number {
   return Math.floor(ms / 1000) * 1000;
 }
 
+/**
+ * Length of the next step from `end` towards `horizon`: one regular step when close to the horizon, up to
+ * `catchUpWindowMs` when far behind (see {@link WindowPolicy.catchUpWindowMs}).
+ */
+export function stepLength(end: number, horizon: number, policy: WindowPolicy): number {
+  const behind = horizon - end;
+  return behind > 2 * policy.windowMs ? Math.min(policy.catchUpWindowMs, behind - policy.windowMs) : policy.windowMs;
+}
+
 /** The first window of a cursor-less run: `initialLookback` back (clamped to retention), one step long. */
 export function initialWindow(nowMs: number, policy: WindowPolicy): TimeWindow {
   const now = toSecond(nowMs);
   const start = Math.max(toSecond(now - policy.initialLookbackMs), retentionFloor(now, policy));
-  return { start, end: toSecond(Math.min(start + policy.windowMs, now)) };
+  return { start, end: toSecond(Math.min(start + stepLength(start, now, policy), now)) };
 }
 
 /** Outcome of {@link clampWindow}. */
@@ -139,7 +157,7 @@ export function nextWindow(
   const now = toSecond(nowMs);
   const horizon = stopAt === undefined ? now : Math.min(stopAt, now);
   if (stopAt === undefined ? current.end > now - policy.minStepMs : current.end >= horizon) return null;
-  const end = toSecond(Math.min(current.end + policy.windowMs, horizon));
+  const end = toSecond(Math.min(current.end + stepLength(current.end, horizon, policy), horizon));
   const start = Math.max(toSecond(current.end - policy.overlapMs), current.start, retentionFloor(now, policy));
   if (end <= start) return null;
   return { start, end };

@@ -9,6 +9,7 @@ import {
   makeWindowPolicy,
   nextWindow,
   retentionFloor,
+  stepLength,
 } from "../../connector/pipeline/windows.ts";
 
 const H = 3_600_000;
@@ -20,6 +21,8 @@ const show = (x: { start: number; end: number } | null) =>
   x && { start: new Date(x.start).toISOString(), end: new Date(x.end).toISOString() };
 const NOW = "2026-03-10T12:00:00.000Z";
 const P = DEFAULT_WINDOW_POLICY;
+/** The default policy without catch-up steps: every step one hour (the live, caught-up behaviour). */
+const P1 = makeWindowPolicy({ catchUpWindowMs: H });
 
 describe("window policy", () => {
   const cases: { name: string; opts: Parameters<typeof makeWindowPolicy>[0]; error?: RegExp }[] = [
@@ -45,14 +48,26 @@ describe("initial window", () => {
     {
       name: "starts at the retention floor plus margin when looking back 7 days",
       now: NOW,
-      policy: P,
+      policy: P1,
       want: w("2026-03-03T12:10:00Z", "2026-03-03T13:10:00Z"),
+    },
+    {
+      name: "takes a catch-up step of up to 22 h when starting 7 days back",
+      now: NOW,
+      policy: P,
+      want: w("2026-03-03T12:10:00Z", "2026-03-04T10:10:00Z"),
     },
     {
       name: "starts 4 h back with a 4 h lookback",
       now: NOW,
-      policy: makeWindowPolicy({ initialLookbackHours: 4 }),
+      policy: makeWindowPolicy({ initialLookbackHours: 4, catchUpWindowMs: H }),
       want: w("2026-03-10T08:00:00Z", "2026-03-10T09:00:00Z"),
+    },
+    {
+      name: "takes a 3 h catch-up step with a 4 h lookback (one regular step left to now)",
+      now: NOW,
+      policy: makeWindowPolicy({ initialLookbackHours: 4 }),
+      want: w("2026-03-10T08:00:00Z", "2026-03-10T11:00:00Z"),
     },
     {
       name: "never ends in the future when the lookback is shorter than a window",
@@ -145,38 +160,75 @@ describe("next window", () => {
     },
   ];
   for (const c of cases) {
-    it(c.name, () => assert.deepEqual(show(nextWindow(c.cur, t(NOW), P)), show(c.want)));
+    it(c.name, () => assert.deepEqual(show(nextWindow(c.cur, t(NOW), P1)), show(c.want)));
   }
+
+  const catchUp = [
+    {
+      name: "takes a step of at most 22 h (24 h listed with the overlap) when days behind",
+      cur: w("2026-03-05T00:00:00Z", "2026-03-05T03:00:00Z"),
+      want: w("2026-03-05T01:00:00Z", "2026-03-06T01:00:00Z"),
+    },
+    {
+      name: "shortens the catch-up step so one regular step remains before now",
+      cur: w("2026-03-10T00:00:00Z", "2026-03-10T05:00:00Z"),
+      want: w("2026-03-10T03:00:00Z", "2026-03-10T11:00:00Z"),
+    },
+    {
+      name: "takes regular steps within two steps of now",
+      cur: w("2026-03-10T07:00:00Z", "2026-03-10T10:00:00Z"),
+      want: w("2026-03-10T08:00:00Z", "2026-03-10T11:00:00Z"),
+    },
+  ];
+  for (const c of catchUp) {
+    it(c.name, () => {
+      const got = nextWindow(c.cur, t(NOW), P);
+      assert.deepEqual(show(got), show(c.want));
+      assert.ok(got && got.end - got.start <= MAX_QUERY_WINDOW_MS);
+    });
+  }
+
+  it("computes step lengths from the distance to the horizon", () => {
+    assert.equal(stepLength(t(NOW) - 10 * D, t(NOW), P), 22 * H);
+    assert.equal(stepLength(t(NOW) - 5 * H, t(NOW), P), 4 * H);
+    assert.equal(stepLength(t(NOW) - 2 * H, t(NOW), P), H);
+    assert.equal(stepLength(t(NOW) - 10 * D, t(NOW), P1), H);
+  });
 
   it("stops a backfill at its end even when now is later", () => {
     const stopAt = t("2026-03-09T05:30:00Z");
     assert.deepEqual(
-      show(nextWindow(w("2026-03-09T02:00:00Z", "2026-03-09T05:00:00Z"), t(NOW), P, stopAt)),
+      show(nextWindow(w("2026-03-09T02:00:00Z", "2026-03-09T05:00:00Z"), t(NOW), P1, stopAt)),
       show(w("2026-03-09T03:00:00Z", "2026-03-09T05:30:00Z")),
     );
-    assert.equal(nextWindow(w("2026-03-09T03:00:00Z", "2026-03-09T05:30:00Z"), t(NOW), P, stopAt), null);
+    assert.equal(nextWindow(w("2026-03-09T03:00:00Z", "2026-03-09T05:30:00Z"), t(NOW), P1, stopAt), null);
   });
 
-  it("walks a 7-day catch-up in windows of at most 24 h that abut and never pass now", () => {
-    const now = t(NOW);
-    let cur = initialWindow(now, P);
-    let steps = 0;
-    let coveredTo = cur.end;
-    for (;;) {
-      assert.ok(cur.end - cur.start <= MAX_QUERY_WINDOW_MS);
-      assert.ok(cur.start >= retentionFloor(now, P));
-      assert.ok(cur.end <= now);
-      const next = nextWindow(cur, now, P);
-      if (!next) break;
-      assert.ok(next.start <= cur.end, "no gap between windows");
-      assert.ok(next.end > cur.end, "always progresses");
-      coveredTo = next.end;
-      cur = next;
-      steps++;
-    }
-    assert.equal(coveredTo, now);
-    assert.equal(steps, Math.ceil((now - (now - 7 * D + 10 * M) - H) / H));
-  });
+  for (const [label, policy, expectedSteps] of [
+    ["hourly steps", P1, Math.ceil((7 * D - 10 * M - H) / H)],
+    ["catch-up steps", P, 8],
+  ] as const) {
+    it(`walks a 7-day catch-up with ${label} in windows of at most 24 h that abut and never pass now`, () => {
+      const now = t(NOW);
+      let cur = initialWindow(now, policy);
+      let steps = 0;
+      let coveredTo = cur.end;
+      for (;;) {
+        assert.ok(cur.end - cur.start <= MAX_QUERY_WINDOW_MS);
+        assert.ok(cur.start >= retentionFloor(now, policy));
+        assert.ok(cur.end <= now);
+        const next = nextWindow(cur, now, policy);
+        if (!next) break;
+        assert.ok(next.start <= cur.end, "no gap between windows");
+        assert.ok(next.end > cur.end, "always progresses");
+        coveredTo = next.end;
+        cur = next;
+        steps++;
+      }
+      assert.equal(coveredTo, now);
+      assert.equal(steps, expectedSteps);
+    });
+  }
 
   for (let hour = 13; hour <= 23; hour++) {
     it(`formats a window at ${hour}:00 UTC with hour ${hour}, not ${hour - 12}`, () => {
@@ -184,7 +236,7 @@ describe("next window", () => {
       const win = nextWindow(
         { start: Date.UTC(2026, 2, 10, hour - 3, 0), end: Date.UTC(2026, 2, 10, hour - 1, 0) },
         now,
-        P,
+        P1,
       );
       assert.ok(win);
       const hh = String(hour).padStart(2, "0");
