@@ -8,7 +8,7 @@ import { cpus, totalmem } from "node:os";
 import { parseArgs } from "node:util";
 import type { BenchModule, BenchResult } from "./bench/types.ts";
 
-const MODULES = ["normalize", "sink", "collect", "end-to-end", "validate", "kql", "scale-out"] as const;
+const MODULES = ["normalize", "sink", "collect", "end-to-end", "validate", "kql-engine", "scale-out"] as const;
 
 function fmt(n: number): string {
   if (!Number.isFinite(n)) return String(n);
