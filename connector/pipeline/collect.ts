@@ -135,7 +135,7 @@ export async function collectContentType(deps: CollectDeps, options: CollectOpti
   try {
     const stored = await deps.checkpoints.load(key);
     etag = stored?.etag ?? null;
-    await deps.client.ensureSubscriptions([options.contentType]);
+    await deps.client.ensureSubscriptions([options.contentType], signal);
     if (!stored && options.startWindow) {
       await save(cursorFor(options.startWindow));
     } else {

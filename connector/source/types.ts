@@ -42,7 +42,7 @@ export interface SourceStats {
 /** Client of the Office 365 Management Activity API for one tenant. */
 export interface ManagementActivityClient {
   /** Lists and starts the given content types; "already enabled" counts as success. */
-  ensureSubscriptions(contentTypes: readonly string[]): Promise<void>;
+  ensureSubscriptions(contentTypes: readonly string[], signal?: AbortSignal): Promise<void>;
   /**
    * Lists blobs with `start <= contentCreated < end`, following NextPageUri to the end.
    * Yields one array per page.

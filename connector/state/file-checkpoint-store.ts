@@ -4,6 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import { mkdir, open, readFile, rm, stat } from "node:fs/promises";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { cursorProblems } from "../pipeline/cursor.ts";
 import { StateWriteError, describeFsError, writeFileAtomic } from "./atomic-file.ts";
@@ -128,7 +129,8 @@ export class FileCheckpointStore implements CheckpointStore {
     for (;;) {
       try {
         const fh = await open(lockPath, "wx");
-        await fh.close();
+        // Owner recorded so a restart can tell a lock left by a killed process (SIGKILL, OOM) from a live one.
+        await fh.writeFile(`${process.pid} ${hostname()}\n`).finally(() => fh.close());
         return () => rm(lockPath, { force: true });
       } catch (err) {
         const code = (err as { code?: string }).code;
@@ -144,11 +146,24 @@ export class FileCheckpointStore implements CheckpointStore {
           (s) => Date.now() - s.mtimeMs,
           () => 0,
         );
-        if (age > LOCK_STALE_MS) await rm(lockPath, { force: true });
+        if (age > LOCK_STALE_MS || (await lockOwnerIsDead(lockPath))) await rm(lockPath, { force: true });
         else if (Date.now() > deadline) {
           throw new CheckpointConflictError(`checkpoint ${path} is locked by another writer (${lockPath})`);
         } else await new Promise((r) => setTimeout(r, 10));
       }
     }
+  }
+}
+
+/** True when the lock file names a process of this host that no longer exists (left by a crash). */
+async function lockOwnerIsDead(lockPath: string): Promise<boolean> {
+  const text = await readFile(lockPath, "utf8").catch(() => "");
+  const m = /^(\d+) (\S+)$/.exec(text.trim());
+  if (!m || m[2] !== hostname() || Number(m[1]) === process.pid) return false;
+  try {
+    process.kill(Number(m[1]), 0);
+    return false;
+  } catch (err) {
+    return (err as { code?: string }).code === "ESRCH";
   }
 }

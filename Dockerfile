@@ -1,0 +1,28 @@
+# exo-audit collector image for an Azure Container Apps Job (or any scheduler): one `run --once` per
+# execution, configuration from environment variables / app settings (docs/hosting.md).
+# Node 24 runs the TypeScript sources directly (type stripping), so there is no build step.
+# Pin the base image by digest in your registry for reproducible builds (docs/hosting.md, "Building the image").
+
+FROM node:24-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+# Production dependencies only; no install scripts run (none are needed).
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+
+FROM node:24-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json host.json ./
+COPY bin ./bin
+COPY connector ./connector
+# The CLI loads the KQL engine and the content pack at start-up (query/detect commands share the entry point).
+COPY scripts ./scripts
+COPY parsers ./parsers
+COPY analytics-rules ./analytics-rules
+COPY hunting-queries ./hunting-queries
+# Non-root: the image's `node` user (uid 1000). The connector writes nothing locally when state is in
+# Azure Storage; a local state directory, if configured, must be a mounted volume writable by uid 1000.
+USER 1000:1000
+ENTRYPOINT ["node", "connector/cli.ts"]
+CMD ["run", "--once"]

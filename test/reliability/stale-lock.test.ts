@@ -1,0 +1,45 @@
+/**
+ * Restart after SIGKILL: a checkpoint lock file left by a killed process must not block the restarted
+ * connector (found by the crash test: the restart failed with CheckpointConflictError for 30 s), while a
+ * lock held by a live process still does.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { FileCheckpointStore } from "../../connector/state/file-checkpoint-store.ts";
+import { CheckpointConflictError } from "../../connector/state/types.ts";
+
+const key = { tenantId: "7f3a1c2e-5b4d-4e8f-9a1b-2c3d4e5f6a7b", contentType: "Audit.Exchange" };
+const cursor = {
+  windowStart: "2026-03-10T09:00:00.000Z",
+  windowEnd: "2026-03-10T10:00:00.000Z",
+  doneContentIds: [],
+  inBlob: {},
+  version: 1 as const,
+};
+
+test("a lock left by a killed process is taken over at once; a live owner's lock is respected", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "exo-lock-"));
+  try {
+    mkdirSync(dir, { recursive: true });
+    const store = new FileCheckpointStore(dir);
+    const lock = `${store.pathOf(key)}.lock`;
+    // A pid that existed and is gone: a child that already exited.
+    const dead = spawnSync(process.execPath, ["-e", "0"]).pid;
+    writeFileSync(lock, `${dead} ${hostname()}\n`);
+    const started = Date.now();
+    await store.save(key, cursor, null);
+    assert.ok(Date.now() - started < 2_000, "no wait for the stale-lock timeout");
+    assert.ok(await store.load(key));
+
+    // The parent of this test process is alive: its lock blocks, and the save fails with a conflict.
+    writeFileSync(lock, `${process.ppid} ${hostname()}\n`);
+    const stored = await store.load(key);
+    await assert.rejects(store.save(key, cursor, stored!.etag), CheckpointConflictError);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
