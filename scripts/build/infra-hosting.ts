@@ -256,7 +256,12 @@ function containerJob(): Resource[] {
               name: "exo-audit",
               image: "[parameters('containerImage')]",
               resources: { cpu: "[json('0.5')]", memory: "1Gi" },
-              env: [...connectorSettings(), { name: "EXO_AUDIT_CERTIFICATE", secretRef: "o365-certificate" }],
+              env: [
+                ...connectorSettings(),
+                { name: "EXO_AUDIT_CERTIFICATE", secretRef: "o365-certificate" },
+                // The job cannot read its replicaTimeout (1800 s): stop, commit and exit two minutes before it.
+                { name: "EXO_AUDIT_TIME_BUDGET_SEC", value: "1680" },
+              ],
             },
           ],
         },
