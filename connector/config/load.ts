@@ -92,12 +92,24 @@ function readYaml(path: string, problems: ConfigProblem[]): Record<string, unkno
     });
     return undefined;
   }
+  return parseConfigYaml(text, path, problems);
+}
+
+/**
+ * Parses configuration YAML text (from a file, or inline from an app setting) into a mapping; syntax errors
+ * are added to `problems` with `where:line:col`.
+ */
+export function parseConfigYaml(
+  text: string,
+  where: string,
+  problems: ConfigProblem[],
+): Record<string, unknown> | undefined {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   for (const e of doc.errors) {
     const line = e.linePos?.[0];
     problems.push({
       severity: "error",
-      path: line ? `${path}:${line.line}:${line.col}` : path,
+      path: line ? `${where}:${line.line}:${line.col}` : where,
       message: e.message.split("\n")[0] ?? "YAML syntax error",
     });
   }
@@ -105,7 +117,7 @@ function readYaml(path: string, problems: ConfigProblem[]): Record<string, unkno
   const value = doc.toJS() as unknown;
   if (value === null || value === undefined) return {};
   if (typeof value !== "object" || Array.isArray(value)) {
-    problems.push({ severity: "error", path, message: "the config file must be a YAML mapping (key: value)" });
+    problems.push({ severity: "error", path: where, message: "the configuration must be a YAML mapping (key: value)" });
     return undefined;
   }
   return value as Record<string, unknown>;

@@ -7,10 +7,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { TokenCredential } from "@azure/core-auth";
-import { parseDocument } from "yaml";
 import { formatProblems, loadConfigForCommand } from "../config/cli.ts";
 import { applyEnv } from "../config/env.ts";
-import { DEFAULT_CONFIG_FILE, loadConfig, withDefaults } from "../config/load.ts";
+import { DEFAULT_CONFIG_FILE, loadConfig, parseConfigYaml, withDefaults } from "../config/load.ts";
 import { type Config, ConfigError, type ConfigProblem } from "../config/types.ts";
 import { validateRawConfig } from "../config/validate.ts";
 import {
@@ -65,26 +64,6 @@ function vaultSuffix(env: Record<string, string | undefined>): string | undefine
   }
 }
 
-function readYamlText(text: string, where: string, problems: ConfigProblem[]): Record<string, unknown> | undefined {
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  for (const e of doc.errors) {
-    const line = e.linePos?.[0];
-    problems.push({
-      severity: "error",
-      path: line ? `${where}:${line.line}:${line.col}` : where,
-      message: e.message.split("\n")[0] ?? "YAML syntax error",
-    });
-  }
-  if (doc.errors.length > 0) return undefined;
-  const value = doc.toJS() as unknown;
-  if (value === null || value === undefined) return {};
-  if (typeof value !== "object" || Array.isArray(value)) {
-    problems.push({ severity: "error", path: where, message: "the configuration must be a YAML mapping (key: value)" });
-    return undefined;
-  }
-  return value as Record<string, unknown>;
-}
-
 function hasReference(v: unknown): boolean {
   if (isKeyVaultReference(v)) return true;
   if (Array.isArray(v)) return v.some(hasReference);
@@ -113,9 +92,9 @@ export async function loadHostedConfig(options: HostedConfigOptions = {}): Promi
         message: code === "ENOENT" ? "config file not found" : `cannot read config file (${code ?? String(err)})`,
       });
     }
-    if (text !== undefined) raw = readYamlText(text, abs, problems) ?? {};
+    if (text !== undefined) raw = parseConfigYaml(text, abs, problems) ?? {};
   } else if (env.EXO_AUDIT_CONFIG_YAML?.trim()) {
-    raw = readYamlText(env.EXO_AUDIT_CONFIG_YAML, "EXO_AUDIT_CONFIG_YAML", problems) ?? {};
+    raw = parseConfigYaml(env.EXO_AUDIT_CONFIG_YAML, "EXO_AUDIT_CONFIG_YAML", problems) ?? {};
   }
   const settingsUsed = applyHostedSettings(raw, env);
   const envResult = applyEnv(raw, env);

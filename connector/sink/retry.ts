@@ -47,18 +47,4 @@ export function backoffMs(attempt: number, initial: number, max: number, random:
   return Math.round(exp * (0.5 + random() * 0.5));
 }
 
-/** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
-export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
+export { abortableSleep } from "../util/sleep.ts";

@@ -4,6 +4,8 @@
  * list pages, blob GETs and subscription calls alike.
  */
 
+import { abortableSleep } from "../util/sleep.ts";
+
 /** Injectable time sources (tests use fake ones). */
 export interface Timers {
   now(): number;
@@ -13,20 +15,7 @@ export interface Timers {
 /** Real timers: wall clock and an abortable `setTimeout`. */
 export const realTimers: Timers = {
   now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      if (ms <= 0) return resolve();
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(signal?.reason);
-      };
-      const timer = setTimeout(() => {
-        signal?.removeEventListener("abort", onAbort);
-        resolve();
-      }, ms);
-      signal?.addEventListener("abort", onAbort, { once: true });
-    }),
+  sleep: abortableSleep,
 };
 
 /** Options of a token bucket. */

@@ -8,15 +8,7 @@ import { normalizeRecord } from "../../connector/normalize/index.ts";
 import { loadAnalyticsRules, parserFunctionDefs } from "../content/load.ts";
 import { ruleWindow } from "../kql/detect.ts";
 import { executeQuery } from "../kql/engine/evaluator.ts";
-
-interface BenchResult {
-  name: string;
-  unit: string;
-  value: number;
-  baseline?: { name: string; value: number };
-  ratio?: number;
-  notes?: string;
-}
+import type { BenchResult } from "./types.ts";
 
 /**
  * About `target` normalized rows over the 7 days before `end` (TimeGenerated = EventTime, as the DCR

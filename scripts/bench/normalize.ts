@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { normalizeRecord } from "../../connector/normalize/index.ts";
 import type { NormalizeOptions } from "../../connector/normalize/types.ts";
 import type { BenchResult } from "./types.ts";
+import { seededRandom } from "../../connector/util/random.ts";
 
 const FIXTURES = new URL("../../test/fixtures/records/", import.meta.url);
 
@@ -32,21 +33,9 @@ const MIX: [string, number][] = [
   ["admin-set-mailboxauditbypass", 1],
 ];
 
-/** Deterministic PRNG so every run measures the same data. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Builds `count` realistic records as JSON text lines: fixture shapes with varied ids, users, times, sizes. */
 export function buildLines(count: number, seed = 7): string[] {
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const templates = MIX.map(([name, weight]) => ({
     record: JSON.parse(readFileSync(new URL(`${name}.json`, FIXTURES), "utf8")) as Record<string, unknown>,
     weight,

@@ -3,22 +3,11 @@ import { test } from "node:test";
 import type { Fault } from "../../connector/emulators/workspace/index.ts";
 import { auditRows } from "./rows.ts";
 import { startHarness } from "./harness.ts";
-
-/** Small seeded PRNG so a failure reproduces. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from "../../connector/util/random.ts";
 
 test("loses and duplicates no row across a large send with random transient faults", async () => {
   const seed = Number(process.env.SINK_SOAK_SEED ?? 20260310);
-  const rand = mulberry32(seed);
+  const rand = seededRandom(seed);
   const h = await startHarness({ sink: { maxBatchBytes: 30_000, maxConcurrency: 4 } });
   try {
     const kinds: Fault[] = [

@@ -4,6 +4,9 @@
  * are unordered, some records are delivered again in a later blob with their keys reordered, and some blobs
  * are published late (their `contentCreated` falls in a window a collector has already listed).
  */
+import { seededRandom } from "../../util/random.ts";
+
+export { seededRandom };
 
 /** A content blob held by the emulator. */
 export interface EmulatedBlob {
@@ -42,18 +45,6 @@ export interface PublisherOptions {
 
 const MINUTE = 60_000;
 const RETENTION_MS = 7 * 24 * 60 * MINUTE;
-
-/** mulberry32: small, fast, deterministic. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Default content type by workload, as the service splits feeds. */
 export function defaultContentTypeOf(record: Record<string, unknown>): string {
