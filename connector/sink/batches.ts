@@ -1,8 +1,7 @@
 /**
- * Request-sized batches. Each row is serialized once; a batch's size is the exact byte length of the JSON
- * array the SDK will send (brackets and commas included), so it stays under our limit and, because the
- * SDK's own chunker counts only the rows (sum of `JSON.stringify(row)` < 1,000,000), it never splits one
- * of our batches into two requests.
+ * Request-sized batches. Each row is serialized once and that string is both its size and its part of the
+ * request body (see wire.ts): a batch's size is the exact byte length of the JSON array that goes on the
+ * wire (brackets and commas included), so it stays under our limit and is always exactly one request.
  */
 
 /** The largest batch the sink builds by default: the SDK's chunk limit, well under the service's 1,048,576. */
@@ -15,6 +14,8 @@ export interface PreparedRow {
   row: Record<string, unknown>;
   /** UTF-8 bytes of `JSON.stringify(row)`. */
   bytes: number;
+  /** `JSON.stringify(row)`, kept so the row is serialized once (serialized again when absent). */
+  json?: string;
   /** The sink trimmed this row to fit the limits. */
   trimmed: boolean;
 }
@@ -24,6 +25,16 @@ export function arrayBytes(rows: readonly PreparedRow[]): number {
   let total = 2 + Math.max(0, rows.length - 1);
   for (const r of rows) total += r.bytes;
   return total;
+}
+
+/** The JSON array of these rows, exactly as sent: `[` + rows joined by `,` + `]`. */
+export function arrayJson(rows: readonly PreparedRow[]): string {
+  let out = "[";
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    out += (i > 0 ? "," : "") + (r.json ?? JSON.stringify(r.row));
+  }
+  return `${out}]`;
 }
 
 /** Packs rows, in order, into batches whose JSON array is at most `maxBatchBytes`, lazily. */

@@ -10,6 +10,7 @@ import { rootCertificates } from "node:tls";
 import type { TokenCredential } from "@azure/core-auth";
 import { KnownMonitorAudience, LogsIngestionClient, type LogsIngestionClientOptions } from "@azure/monitor-ingestion";
 import { VERSION } from "../version.ts";
+import { usePreparedBodies } from "./wire.ts";
 
 /** Counters of one `send` call, updated by the pipeline for every HTTP attempt. */
 export interface RequestCounters {
@@ -57,6 +58,7 @@ export function createIngestionClient(opts: IngestionClientOptions): { client: L
     userAgentOptions: { userAgentPrefix: `exo-audit/${VERSION}` },
     ...(agent ? { agent } : {}),
   });
+  usePreparedBodies(client);
   // In the Sign phase, after the bearer policy: sees each real attempt with its final (gzipped) body.
   client.pipeline.addPolicy(
     {

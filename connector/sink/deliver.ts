@@ -27,7 +27,8 @@ export interface SendContext {
   endpoint: string;
   /** Label for dead letters (`source` field). */
   source: string;
-  upload(rows: Record<string, unknown>[], signal: AbortSignal): Promise<void>;
+  /** One request carrying exactly these rows (the same array on a retry, so its body can be reused). */
+  upload(rows: PreparedRow[], signal: AbortSignal): Promise<void>;
   /** For the log line when a request times out. */
   requestTimeoutMs: number;
   /** Drops the cached token by rebuilding the SDK client (after a 401). */
@@ -113,10 +114,7 @@ async function deliverOnce(ctx: SendContext, rows: PreparedRow[]): Promise<Prepa
     if (ctx.signal.aborted) throw new SinkError("aborted", "send was aborted", { cause: ctx.signal.reason });
     let failure: UploadFailure;
     try {
-      await ctx.upload(
-        rows.map((r) => r.row),
-        ctx.signal,
-      );
+      await ctx.upload(rows, ctx.signal);
       ctx.counts.accepted += rows.length;
       ctx.consecutiveRejections = 0;
       ctx.forbidden.since = undefined;
@@ -173,7 +171,7 @@ async function deliverOnce(ctx: SendContext, rows: PreparedRow[]): Promise<Prepa
         }
         trims++;
         if (!only.trimmed) ctx.counts.truncated++;
-        rows = [{ ...only, row: fitted.row, bytes: fitted.bytes, trimmed: true }];
+        rows = [{ ...only, row: fitted.row, bytes: fitted.bytes, json: fitted.json, trimmed: true }];
         ctx.logger.warn("row too large for one request; trimmed and resent", {
           index: only.index,
           bytes: fitted.bytes,

@@ -7,7 +7,7 @@ import type { TokenCredential } from "@azure/core-auth";
 import type { LogsIngestionClientOptions } from "@azure/monitor-ingestion";
 import { type Logger, silentLogger } from "../log.ts";
 import { EXCHANGE_AUDIT_TABLE, HEALTH_TABLE } from "../schema/table-schema.ts";
-import { DEFAULT_MAX_BATCH_BYTES } from "./batches.ts";
+import { DEFAULT_MAX_BATCH_BYTES, type PreparedRow } from "./batches.ts";
 import { createIngestionClient, type RequestCounters, withCounters } from "./client.ts";
 import { deliverBatch, type SendContext } from "./deliver.ts";
 import { validateDcrImmutableId, validateIngestionEndpoint, validateStreamName } from "./endpoint.ts";
@@ -17,6 +17,7 @@ import { runPool } from "./pool.ts";
 import { type PreparationTally, preparedBatches } from "./prepare.ts";
 import { abortableSleep, resolveRetry, type SinkRetryOptions } from "./retry.ts";
 import type { DeadLetterStore, RowSink, SinkReport, StreamKind } from "./types.ts";
+import { gzipBatch, PLACEHOLDER_LOGS, withPreparedBody } from "./wire.ts";
 
 export { DEFAULT_MAX_BATCH_BYTES, packBatches } from "./batches.ts";
 export { classifyUploadError } from "./classify.ts";
@@ -86,7 +87,7 @@ export function createLogsIngestionSink(opts: LogsIngestionSinkOptions): LogsIng
   for (const s of Object.values(streams)) validateStreamName(s);
   const maxBatchBytes = opts.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
   if (!(maxBatchBytes >= 1024 && maxBatchBytes <= DEFAULT_MAX_BATCH_BYTES)) {
-    // Above 1,000,000 the SDK's chunker would split a batch into two requests (it counts rows only).
+    // 1,000,000 leaves room under the service limit of 1 MB (1,048,576) for the uncompressed body.
     throw new Error(`maxBatchBytes must be between 1024 and ${DEFAULT_MAX_BATCH_BYTES}, got ${maxBatchBytes}`);
   }
   const maxConcurrency = opts.maxConcurrency ?? 4;
@@ -121,6 +122,7 @@ export function createLogsIngestionSink(opts: LogsIngestionSinkOptions): LogsIng
     const source = opts.source ?? `logs-ingestion:${stream}`;
     const tally: PreparationTally = { truncated: 0, unfit: [] };
     const batches = preparedBatches(rows, { maxBatchBytes, stream, source, clock, logger }, tally);
+    const bodies = new WeakMap<PreparedRow[], Buffer>();
     const stop = new AbortController();
     const onAbort = () => stop.abort(signal?.reason);
     if (signal?.aborted) onAbort();
@@ -130,11 +132,31 @@ export function createLogsIngestionSink(opts: LogsIngestionSinkOptions): LogsIng
       dcrImmutableId,
       endpoint,
       source,
-      upload: (batch, s) =>
-        current.client.upload(dcrImmutableId, stream, batch, {
-          maxConcurrency: 1,
-          abortSignal: AbortSignal.any([s, AbortSignal.timeout(requestTimeoutMs)]),
-        }),
+      upload: async (batch, s) => {
+        // Built once per (sub-)batch: a retry resends the same array, hence the same body.
+        let body = bodies.get(batch);
+        if (!body) {
+          body = await gzipBatch(batch);
+          bodies.set(batch, body);
+        }
+        const client = current.client;
+        // A timer cleared with the request, created outside the body's AsyncLocalStorage scope: an
+        // `AbortSignal.timeout()` lives for the whole timeout after the request, and its timer's async context
+        // kept every request body reachable for those 120 s (~50 MB of the connector's heap at full speed).
+        const timeout = new AbortController();
+        const timer = setTimeout(
+          () => timeout.abort(new DOMException(`no response within ${requestTimeoutMs} ms`, "TimeoutError")),
+          requestTimeoutMs,
+        );
+        const abortSignal = AbortSignal.any([s, timeout.signal]);
+        try {
+          await withPreparedBody(body, () =>
+            client.upload(dcrImmutableId, stream, PLACEHOLDER_LOGS, { maxConcurrency: 1, abortSignal }),
+          );
+        } finally {
+          clearTimeout(timer);
+        }
+      },
       requestTimeoutMs,
       refreshClient: () => {
         current = makeClient();

@@ -67,7 +67,7 @@ function* preparedRows(
       );
       continue;
     }
-    yield { index, row: fitted.row, bytes: fitted.bytes, trimmed };
+    yield { index, row: fitted.row, bytes: fitted.bytes, json: fitted.json, trimmed };
   }
 }
 
