@@ -1,6 +1,6 @@
 /**
  * The only API versions the build emits, per resource type. Tests fail on any other pair, so a version
- * bump is a deliberate edit here (checked against `/work/shared/reference` §10.5 and §5.2 and the
+ * bump is a deliberate edit here (checked against the shared reference (`logs-ingestion-and-deployment.md`) §10.5 and §5.2 and the
  * published ARM schemas).
  */
 export const API_VERSIONS = {
