@@ -37,17 +37,24 @@ export interface LoadedConfig {
   raw: Record<string, unknown>;
 }
 
+/**
+ * The configuration file to read, as an absolute path: `--config`, else `EXO_AUDIT_CONFIG`, else
+ * `./exo-audit.yaml` when it exists; undefined when there is none (environment-only configuration).
+ */
+export function configFilePath(file: string | undefined, env: NodeJS.ProcessEnv, cwd: string): string | undefined {
+  const chosen =
+    file ?? env.EXO_AUDIT_CONFIG ?? (existsSync(resolve(cwd, DEFAULT_CONFIG_FILE)) ? DEFAULT_CONFIG_FILE : undefined);
+  return chosen ? resolve(cwd, chosen) : undefined;
+}
+
 /** Loads and validates; never throws for configuration problems (they are returned). */
 export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
   const problems: ConfigProblem[] = [];
-  let file = options.file ?? env.EXO_AUDIT_CONFIG;
-  if (!file && existsSync(resolve(cwd, DEFAULT_CONFIG_FILE))) file = DEFAULT_CONFIG_FILE;
   let raw: Record<string, unknown> = {};
-  let abs: string | undefined;
-  if (file) {
-    abs = resolve(cwd, file);
+  const abs = configFilePath(options.file, env, cwd);
+  if (abs) {
     const parsed = readYaml(abs, problems);
     if (parsed) raw = parsed;
   }

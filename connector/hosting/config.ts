@@ -4,12 +4,12 @@
  * (key-vault.ts) before validation, so a reference the platform could not resolve is either fixed here or
  * reported with its setting name. `run` (CLI, Container Apps Job) and the Functions timer both load through it.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { dirname } from "node:path";
 import type { TokenCredential } from "@azure/core-auth";
 import { formatProblems, loadConfigForCommand } from "../config/cli.ts";
 import { applyEnv } from "../config/env.ts";
-import { DEFAULT_CONFIG_FILE, loadConfig, parseConfigYaml, withDefaults } from "../config/load.ts";
+import { configFilePath, loadConfig, parseConfigYaml, withDefaults } from "../config/load.ts";
 import { type Config, ConfigError, type ConfigProblem } from "../config/types.ts";
 import { validateRawConfig } from "../config/validate.ts";
 import {
@@ -75,12 +75,9 @@ export async function loadHostedConfig(options: HostedConfigOptions = {}): Promi
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
   const problems: ConfigProblem[] = [];
-  let file = options.file ?? env.EXO_AUDIT_CONFIG;
-  if (!file && existsSync(resolve(cwd, DEFAULT_CONFIG_FILE))) file = DEFAULT_CONFIG_FILE;
   let raw: Record<string, unknown> = {};
-  let abs: string | undefined;
-  if (file) {
-    abs = resolve(cwd, file);
+  const abs = configFilePath(options.file, env, cwd);
+  if (abs) {
     let text: string | undefined;
     try {
       text = readFileSync(abs, "utf8");
