@@ -1,12 +1,35 @@
 /**
  * `npm run bench`: runs every benchmark module in scripts/bench/ (each measures our code against a baseline
- * in the same process), prints a table and writes bench-results.json. `--quick` runs reduced sizes;
+ * in the same process; each module runs in a process of its own), prints a table and writes bench-results.json. `--quick` runs reduced sizes;
  * `--only name[,name]` runs selected modules.
  */
-import { writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { parseArgs } from "node:util";
-import type { BenchModule, BenchResult } from "./bench/types.ts";
+import type { BenchResult } from "./bench/types.ts";
+
+/** Runs one module in its own process (scripts/bench/run-module.ts): its peak RSS and timings are its own. */
+function runModule(name: string, quick: boolean): Promise<BenchResult[]> {
+  return new Promise((resolve, reject) => {
+    const args = [new URL("./bench/run-module.ts", import.meta.url).pathname, name, ...(quick ? ["--quick"] : [])];
+    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    child.on("error", reject);
+    child.on("exit", (code) => {
+      const last = out.trim().split("\n").at(-1) ?? "";
+      if (code !== 0) return reject(new Error(`exited with ${code}`));
+      try {
+        resolve((JSON.parse(last) as { results: BenchResult[] }).results);
+      } catch {
+        reject(new Error(`no results line in the output: ${last.slice(0, 200)}`));
+      }
+    });
+  });
+}
 
 const MODULES = ["normalize", "sink", "collect", "end-to-end", "validate", "kql-engine", "scale-out"] as const;
 
@@ -22,21 +45,15 @@ async function main(): Promise<number> {
   const failures: string[] = [];
   for (const name of MODULES) {
     if (only && !only.includes(name)) continue;
-    let mod: BenchModule;
-    try {
-      mod = (await import(`./bench/${name}.ts`)) as BenchModule;
-    } catch (err) {
-      if ((err as { code?: string }).code === "ERR_MODULE_NOT_FOUND" && String(err).includes(`bench/${name}.ts`)) {
-        process.stderr.write(`bench: no module ${name} (skipped)\n`);
-        continue;
-      }
-      throw err;
+    if (!existsSync(new URL(`./bench/${name}.ts`, import.meta.url))) {
+      process.stderr.write(`bench: no module ${name} (skipped)\n`);
+      continue;
     }
     process.stderr.write(`bench: running ${name}...\n`);
     try {
-      for (const r of await mod.run({ quick: Boolean(values.quick) })) results.push({ module: name, ...r });
+      for (const r of await runModule(name, Boolean(values.quick))) results.push({ module: name, ...r });
     } catch (err) {
-      failures.push(`${name}: ${(err as Error).stack ?? String(err)}`);
+      failures.push(`${name}: ${(err as Error).message}`);
     }
   }
   const rows = results.map((r) => [
