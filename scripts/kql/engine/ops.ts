@@ -6,65 +6,58 @@ const str = (v: unknown): string => (typeof v === "string" ? v : toStringValue(v
 const isAlnum = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c > 127;
 
 /**
+ * Whether some occurrence of the needle in the haystack satisfies `accept(text, start, end)`; the shared
+ * scan behind `has`, `hasprefix` and `hassuffix` (case-insensitive unless `caseSensitive`).
+ */
+function someOccurrence(
+  haystack: unknown,
+  needle: unknown,
+  caseSensitive: boolean,
+  accept: (text: string, start: number, end: number) => boolean,
+): boolean {
+  let h = str(haystack);
+  let n = str(needle);
+  if (!caseSensitive) {
+    h = h.toLowerCase();
+    n = n.toLowerCase();
+  }
+  for (let from = 0; ; ) {
+    const at = h.indexOf(n, from);
+    if (at < 0) return false;
+    if (accept(h, at, at + n.length)) return true;
+    from = at + 1;
+  }
+}
+
+const termStartsAt = (h: string, at: number) => at === 0 || !isAlnum(h.charCodeAt(at - 1));
+const termEndsAt = (h: string, end: number) => end >= h.length || !isAlnum(h.charCodeAt(end));
+
+/**
  * `has`: the needle must match whole terms of the haystack. Kusto splits text into terms of
  * alphanumeric characters; a needle with punctuation matches when its alphanumeric edges sit on term
  * boundaries (https://learn.microsoft.com/kusto/query/datatypes-string-operators#what-is-a-term).
  */
 export function hasTerm(haystack: unknown, needle: unknown, caseSensitive = false): boolean {
-  let h = str(haystack);
-  let n = str(needle);
+  const n = str(needle);
   if (n === "") return true;
-  if (!caseSensitive) {
-    h = h.toLowerCase();
-    n = n.toLowerCase();
-  }
   const startsAlnum = isAlnum(n.charCodeAt(0));
   const endsAlnum = isAlnum(n.charCodeAt(n.length - 1));
-  let from = 0;
-  for (;;) {
-    const at = h.indexOf(n, from);
-    if (at < 0) return false;
-    const before = at === 0 || !startsAlnum || !isAlnum(h.charCodeAt(at - 1));
-    const end = at + n.length;
-    const after = end >= h.length || !endsAlnum || !isAlnum(h.charCodeAt(end));
-    if (before && after) return true;
-    from = at + 1;
-  }
+  return someOccurrence(
+    haystack,
+    n,
+    caseSensitive,
+    (h, at, end) => (!startsAlnum || termStartsAt(h, at)) && (!endsAlnum || termEndsAt(h, end)),
+  );
 }
 
 /** `hasprefix`: some term starts with the needle. */
 export function hasPrefix(haystack: unknown, needle: unknown, cs = false): boolean {
-  let h = str(haystack);
-  let n = str(needle);
-  if (!cs) {
-    h = h.toLowerCase();
-    n = n.toLowerCase();
-  }
-  let from = 0;
-  for (;;) {
-    const at = h.indexOf(n, from);
-    if (at < 0) return false;
-    if (at === 0 || !isAlnum(h.charCodeAt(at - 1))) return true;
-    from = at + 1;
-  }
+  return someOccurrence(haystack, needle, cs, (h, at) => termStartsAt(h, at));
 }
 
 /** `hassuffix`: some term ends with the needle. */
 export function hasSuffix(haystack: unknown, needle: unknown, cs = false): boolean {
-  let h = str(haystack);
-  let n = str(needle);
-  if (!cs) {
-    h = h.toLowerCase();
-    n = n.toLowerCase();
-  }
-  let from = 0;
-  for (;;) {
-    const at = h.indexOf(n, from);
-    if (at < 0) return false;
-    const end = at + n.length;
-    if (end >= h.length || !isAlnum(h.charCodeAt(end))) return true;
-    from = at + 1;
-  }
+  return someOccurrence(haystack, needle, cs, (h, _at, end) => termEndsAt(h, end));
 }
 
 export const contains = (h: unknown, n: unknown) => str(h).toLowerCase().includes(str(n).toLowerCase());
