@@ -88,6 +88,12 @@ function formatSummary(s: DemoSummary): string {
   lines.push(`  ${s.tables.audit}`);
   lines.push(`  ${s.tables.health}`);
   lines.push(`  state: ${s.stateDir}; dead letters: ${s.deadLetterDir}`);
-  lines.push("", "Next: exo-audit query --data-dir <dir> 'ExchangeAudit_CL | summarize count() by Operation'", "");
+  lines.push(
+    "",
+    "Next (or with 'exo-audit' after 'npm link'):",
+    `  node connector/cli.ts query --data-dir ${s.dataDir} 'ExchangeAudit_CL | summarize count() by Operation'`,
+    `  node connector/cli.ts detect --data-dir ${s.dataDir}`,
+    "",
+  );
   return lines.join("\n");
 }
