@@ -173,7 +173,9 @@ test("refreshes a short-lived certificate token once half its lifetime has passe
     });
     const first = await provider.getToken(SCOPE);
     assert.equal((await provider.getToken(SCOPE)).token, first.token);
-    await new Promise((r) => setTimeout(r, 1_100));
+    // MSAL rounds expiresOn to whole seconds, so a 2 s token's lifetime as seen here is 1.5-2.5 s and half of it
+    // at most 1.25 s: wait past that.
+    await new Promise((r) => setTimeout(r, 1_600));
     const second = await provider.getToken(SCOPE);
     assert.notEqual(second.token, first.token);
     assert.ok(shortLived.verify(second.token, SCOPE));
