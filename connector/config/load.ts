@@ -55,7 +55,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   let raw: Record<string, unknown> = {};
   const abs = configFilePath(options.file, env, cwd);
   if (abs) {
-    const parsed = readYaml(abs, problems);
+    const parsed = readConfigFile(abs, problems);
     if (parsed) raw = parsed;
   }
   // Checked before the environment is applied: only secrets written in the file make its permissions matter.
@@ -86,7 +86,8 @@ export function loadConfigOrThrow(options: LoadConfigOptions = {}): { config: Co
   return { config: loaded.config, warnings: loaded.problems.filter((p) => p.severity === "warning") };
 }
 
-function readYaml(path: string, problems: ConfigProblem[]): Record<string, unknown> | undefined {
+/** Reads and parses a configuration file; unreadable files and syntax errors are added to `problems`. */
+export function readConfigFile(path: string, problems: ConfigProblem[]): Record<string, unknown> | undefined {
   let text: string;
   try {
     text = readFileSync(path, "utf8");

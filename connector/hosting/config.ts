@@ -4,12 +4,11 @@
  * (key-vault.ts) before validation, so a reference the platform could not resolve is either fixed here or
  * reported with its setting name. `run` (CLI, Container Apps Job) and the Functions timer both load through it.
  */
-import { readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { TokenCredential } from "@azure/core-auth";
 import { formatProblems, loadConfigForCommand } from "../config/cli.ts";
 import { applyEnv } from "../config/env.ts";
-import { configFilePath, loadConfig, parseConfigYaml, withDefaults } from "../config/load.ts";
+import { configFilePath, loadConfig, parseConfigYaml, readConfigFile, withDefaults } from "../config/load.ts";
 import { type Config, ConfigError, type ConfigProblem } from "../config/types.ts";
 import { validateRawConfig } from "../config/validate.ts";
 import {
@@ -78,18 +77,7 @@ export async function loadHostedConfig(options: HostedConfigOptions = {}): Promi
   let raw: Record<string, unknown> = {};
   const abs = configFilePath(options.file, env, cwd);
   if (abs) {
-    let text: string | undefined;
-    try {
-      text = readFileSync(abs, "utf8");
-    } catch (err) {
-      const code = (err as { code?: string }).code;
-      problems.push({
-        severity: "error",
-        path: abs,
-        message: code === "ENOENT" ? "config file not found" : `cannot read config file (${code ?? String(err)})`,
-      });
-    }
-    if (text !== undefined) raw = parseConfigYaml(text, abs, problems) ?? {};
+    raw = readConfigFile(abs, problems) ?? {};
   } else if (env.EXO_AUDIT_CONFIG_YAML?.trim()) {
     raw = parseConfigYaml(env.EXO_AUDIT_CONFIG_YAML, "EXO_AUDIT_CONFIG_YAML", problems) ?? {};
   }
