@@ -6,7 +6,7 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { Agent } from "node:https";
-import { rootCertificates } from "node:tls";
+import { createSecureContext, rootCertificates } from "node:tls";
 import type { TokenCredential } from "@azure/core-auth";
 import { KnownMonitorAudience, LogsIngestionClient, type LogsIngestionClientOptions } from "@azure/monitor-ingestion";
 import { VERSION } from "../version.ts";
@@ -50,7 +50,11 @@ export interface IngestionClientOptions {
  */
 export function createIngestionClient(opts: IngestionClientOptions): { client: LogsIngestionClient; agent?: Agent } {
   // Node's `ca` replaces the default roots; keep them so an extra CA (proxy) does not break public endpoints.
-  const agent = opts.ca ? new Agent({ ca: [...rootCertificates, String(opts.ca)], keepAlive: true }) : undefined;
+  // Given as a secure context built once, not as `ca`: the agent's pool key (`getName`) concatenates a `ca`
+  // option into a ~220 KB string on every request (0.5 ms each, measured in the end-to-end profile).
+  const agent = opts.ca
+    ? new Agent({ secureContext: createSecureContext({ ca: [...rootCertificates, String(opts.ca)] }), keepAlive: true })
+    : undefined;
   const client = new LogsIngestionClient(opts.endpoint, opts.credential, {
     ...opts.clientOptions,
     audience: opts.audience ?? KnownMonitorAudience.AzurePublicCloud,

@@ -5,6 +5,13 @@
  * `JSON.parse` whole bodies or concatenate every record of a window in memory are the ones that hang
  * (ddbnl/office365-audit-log-collector#51, Hawk#264). This scanner keeps only the element being read.
  * Each element is parsed with `JSON.parse`, so element semantics are exactly JSON's.
+ *
+ * A document that ends within the first `wholeDocumentBytes` (4 MiB by default: a Management Activity blob is
+ * typically well under 1 MB) is parsed with a single `JSON.parse` instead: the native parser over the whole
+ * text costs about a third of scanning element boundaries in JavaScript and parsing each element (measured
+ * in the end-to-end benchmark, docs/performance.md). Memory stays bounded by that limit; a longer document is
+ * streamed as before. When the single parse fails, the same text goes through the scanner, so a truncated or
+ * invalid body reports exactly the elements that were complete, as in streaming mode.
  */
 
 export class JsonStreamError extends Error {
@@ -34,7 +41,67 @@ const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0
  */
 export async function* parseJsonArrayStream(
   chunks: AsyncIterable<Uint8Array | string>,
-  options: { maxElementChars?: number } = {},
+  options: { maxElementChars?: number; wholeDocumentBytes?: number } = {},
+): AsyncGenerator<unknown> {
+  const limit = options.wholeDocumentBytes ?? DEFAULT_WHOLE_DOCUMENT_BYTES;
+  if (limit <= 0) {
+    yield* scanJsonArray(chunks, options);
+    return;
+  }
+  const iterator = chunks[Symbol.asyncIterator]();
+  const head: (Uint8Array | string)[] = [];
+  let bytes = 0;
+  for (;;) {
+    const next = await iterator.next();
+    if (next.done) break;
+    head.push(next.value);
+    bytes += next.value.length;
+    if (bytes > limit) {
+      // Too long for one parse: stream it, starting with what was read already.
+      yield* scanJsonArray(concatChunks(head, iterator), options);
+      return;
+    }
+  }
+  const text = head.every((c) => typeof c !== "string")
+    ? Buffer.concat(head as Uint8Array[]).toString("utf8")
+    : head.map((c) => (typeof c === "string" ? c : Buffer.from(c).toString("utf8"))).join("");
+  let whole: unknown;
+  try {
+    whole = JSON.parse(text);
+  } catch {
+    // Invalid somewhere: the scanner yields the complete elements and fails where the streaming path would.
+    yield* scanJsonArray([text], options);
+    return;
+  }
+  if (!Array.isArray(whole)) throw new JsonStreamError("expected a JSON array", 0);
+  yield* whole;
+}
+
+/** Documents up to this many bytes are parsed with one `JSON.parse` (see the module comment). */
+export const DEFAULT_WHOLE_DOCUMENT_BYTES = 4 * 1024 * 1024;
+
+async function* concatChunks<T>(head: readonly T[], rest: AsyncIterator<T>): AsyncGenerator<T> {
+  let done = false;
+  try {
+    yield* head;
+    for (;;) {
+      const next = await rest.next();
+      if (next.done) {
+        done = true;
+        return;
+      }
+      yield next.value;
+    }
+  } finally {
+    // A consumer that stops early (or a parse error) releases the underlying stream.
+    if (!done) await rest.return?.();
+  }
+}
+
+/** The streaming scanner behind `parseJsonArrayStream`. */
+async function* scanJsonArray(
+  chunks: AsyncIterable<Uint8Array | string> | Iterable<string>,
+  options: { maxElementChars?: number },
 ): AsyncGenerator<unknown> {
   const maxElementChars = options.maxElementChars ?? 64 * 1024 * 1024;
   const decoder = new TextDecoder("utf-8", { fatal: false });
