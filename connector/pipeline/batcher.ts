@@ -5,7 +5,8 @@
  * is full (bounded memory: at most one batch in flight and one filling, plus one row per reader).
  */
 import type { ExchangeAuditRow } from "../schema/table-schema.ts";
-import type { RowSink, SinkReport } from "../sink/types.ts";
+import { serializeRow } from "../sink/fit.ts";
+import type { RowSink, SinkReport, SinkRow } from "../sink/types.ts";
 import type { BlobMark } from "./progress.ts";
 
 /** What an acknowledged batch delivered. */
@@ -20,7 +21,7 @@ export class AckBatcher {
   private readonly sink: RowSink;
   private readonly batchRows: number;
   private readonly onAck: (batch: AckedBatch) => Promise<void>;
-  private rows: ExchangeAuditRow[] = [];
+  private rows: SinkRow[] = [];
   private ids: string[] = [];
   private marks = new Map<string, BlobMark>();
   private chain: Promise<void> = Promise.resolve();
@@ -44,7 +45,15 @@ export class AckBatcher {
    */
   add(row: ExchangeAuditRow, recordId: string | null, mark: BlobMark): Promise<void> | undefined {
     if (this.failure) return Promise.reject(this.failure);
-    this.rows.push(row);
+    // Serialized now, not when the batch is sent: the buffer then holds strings, and the row object and its
+    // parsed record die young (see SerializedRow). A row JSON cannot carry is left to the sink's dead letters.
+    let item: SinkRow;
+    try {
+      item = serializeRow(row);
+    } catch {
+      item = row;
+    }
+    this.rows.push(item);
     if (recordId) this.ids.push(recordId);
     this.marks.set(mark.contentId, mark);
     return this.rows.length >= this.batchRows ? this.flush() : undefined;

@@ -16,13 +16,14 @@ import { fitRow } from "./fit.ts";
 import { runPool } from "./pool.ts";
 import { type PreparationTally, preparedBatches } from "./prepare.ts";
 import { abortableSleep, resolveRetry, type SinkRetryOptions } from "./retry.ts";
-import type { DeadLetterStore, RowSink, SinkReport, StreamKind } from "./types.ts";
+import type { DeadLetterStore, RowSink, SinkReport, SinkRow, StreamKind } from "./types.ts";
 import { gzipBatch, PLACEHOLDER_LOGS, withPreparedBody } from "./wire.ts";
 
 export { DEFAULT_MAX_BATCH_BYTES, packBatches } from "./batches.ts";
 export { classifyUploadError } from "./classify.ts";
 export { createIngestionCredential, ingestionAudience, type IngestionCredentialConfig } from "./credential.ts";
 export { FileDeadLetterStore, readDeadLetters } from "./dead-letter-file.ts";
+export { SerializedRow, serializeRow } from "./fit.ts";
 export { MemoryDeadLetterStore } from "./dead-letter-memory.ts";
 export { validateDcrImmutableId, validateIngestionEndpoint, validateStreamName } from "./endpoint.ts";
 export { isSinkError, SinkError, type SinkErrorKind } from "./errors.ts";
@@ -114,7 +115,7 @@ export function createLogsIngestionSink(opts: LogsIngestionSinkOptions): LogsIng
   const totals: SinkReport = { accepted: 0, deadLettered: 0, truncated: 0, requests: 0, bytes: 0 };
   let closed = false;
 
-  async function send(kind: StreamKind, rows: readonly Record<string, unknown>[], signal?: AbortSignal) {
+  async function send(kind: StreamKind, rows: readonly SinkRow[], signal?: AbortSignal) {
     if (closed) throw new SinkError("configuration", "the sink is closed");
     const stream = streams[kind];
     if (!stream) throw new SinkError("configuration", `unknown stream kind '${kind}'`);

@@ -7,8 +7,8 @@
 import type { Logger } from "../log.ts";
 import { sanitizeJson } from "../normalize/json-size.ts";
 import { type PreparedRow, packLazily } from "./batches.ts";
-import { type FitResult, fitRow } from "./fit.ts";
-import type { DeadLetter } from "./types.ts";
+import { type FitResult, fitRow, SerializedRow } from "./fit.ts";
+import type { DeadLetter, SinkRow } from "./types.ts";
 
 /** What preparation found, filled in as batches are pulled. */
 export interface PreparationTally {
@@ -26,8 +26,23 @@ export interface PrepareOptions {
   logger: Logger;
 }
 
+/** A prepared row whose object is parsed back from its JSON only when asked (dead letters, 413 re-trims). */
+function fromSerialized(index: number, s: SerializedRow): PreparedRow {
+  let row: Record<string, unknown> | undefined;
+  return {
+    index,
+    get row() {
+      row ??= s.toRow();
+      return row;
+    },
+    bytes: s.bytes,
+    json: s.json,
+    trimmed: s.cut.length > 0,
+  };
+}
+
 function* preparedRows(
-  rows: readonly Record<string, unknown>[],
+  rows: readonly SinkRow[],
   opts: PrepareOptions,
   tally: PreparationTally,
 ): Generator<PreparedRow> {
@@ -44,7 +59,17 @@ function* preparedRows(
       errorCode,
     });
   for (let index = 0; index < rows.length; index++) {
-    const row = rows[index]!;
+    const given = rows[index]!;
+    if (given instanceof SerializedRow && given.bytes <= maxRowBytes) {
+      if (given.cut.length > 0) {
+        tally.truncated++;
+        opts.logger.warn("row larger than one request; trimmed its largest fields", { index, fields: given.cut });
+      }
+      yield fromSerialized(index, given);
+      continue;
+    }
+    // A serialized row larger than this sink's (smaller) request limit is fitted again from its object.
+    const row = given instanceof SerializedRow ? given.toRow() : given;
     let fitted: FitResult;
     try {
       fitted = fitRow(row, maxRowBytes);
@@ -73,7 +98,7 @@ function* preparedRows(
 
 /** Batches of prepared rows, produced on demand. */
 export function preparedBatches(
-  rows: readonly Record<string, unknown>[],
+  rows: readonly SinkRow[],
   opts: PrepareOptions,
   tally: PreparationTally,
 ): Generator<PreparedRow[]> {

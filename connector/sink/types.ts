@@ -1,4 +1,8 @@
 /** Contracts of the Logs Ingestion sink (implemented in this folder, used by `pipeline/` and `import/`). */
+import type { SerializedRow } from "./fit.ts";
+
+/** A row as a plain object, or already serialized with `serializeRow` (see fit.ts). */
+export type SinkRow = Record<string, unknown> | SerializedRow;
 
 /** Which stream of the DCR a batch goes to. */
 export type StreamKind = "audit" | "health";
@@ -23,7 +27,7 @@ export interface SinkReport {
  * errors), in which case nothing may be committed.
  */
 export interface RowSink {
-  send(stream: StreamKind, rows: readonly Record<string, unknown>[], signal?: AbortSignal): Promise<SinkReport>;
+  send(stream: StreamKind, rows: readonly SinkRow[], signal?: AbortSignal): Promise<SinkReport>;
   close(): Promise<void>;
 }
 

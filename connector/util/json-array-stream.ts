@@ -74,7 +74,12 @@ export async function* parseJsonArrayStream(
     return;
   }
   if (!Array.isArray(whole)) throw new JsonStreamError("expected a JSON array", 0);
-  yield* whole;
+  for (let i = 0; i < whole.length; i++) {
+    const element: unknown = whole[i];
+    // Handed over: the array no longer keeps it alive while the consumer holds the rest of the document.
+    whole[i] = undefined;
+    yield element;
+  }
 }
 
 /** Documents up to this many bytes are parsed with one `JSON.parse` (see the module comment). */

@@ -1,7 +1,8 @@
 /**
  * End-to-end benchmark: the connector (real MSAL token provider, undici client, normalizer, de-duplication,
- * checkpoints on disk, @azure/monitor-ingestion sink) collects a generated dataset from the emulators, which
- * run in a child process with an injected latency on every Management Activity API response. Reports rows/s
+ * checkpoints on disk, @azure/monitor-ingestion sink), in a process of its own started like the product
+ * (e2e-connector.ts), collects a generated dataset from the emulators, which run in another child process
+ * with an injected latency on every Management Activity API response. Reports rows/s
  * (wall), rows per CPU second of the connector process (user + system time of all its threads, zlib's pool
  * included: the figure that does not depend on what else the machine runs), MB/s of row JSON (the unit of the
  * DCR's 2 GB/min ceiling), and the connector's peak RSS (the kernel's high-water mark, `maxRSS`), next to a
@@ -17,26 +18,11 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { LogsIngestionClient } from "@azure/monitor-ingestion";
 import { createTokenProvider, toTokenCredential } from "../../connector/auth/index.ts";
-import { withDefaults } from "../../connector/config/load.ts";
-import { silentLogger } from "../../connector/log.ts";
+import { NODE_OPTIONS_VALUE, NODE_RUNTIME_FLAGS } from "../../connector/hosting/node-flags.ts";
 import { normalizeRecord } from "../../connector/normalize/index.ts";
-import { runOnce } from "../../connector/pipeline/run.ts";
-import { createRuntime } from "../../connector/pipeline/wire.ts";
 import { createManagementActivityClient } from "../../connector/source/index.ts";
+import type { ConnectorRunResult, ServerInfo } from "./e2e-connector.ts";
 import type { BenchResult } from "./types.ts";
-
-interface ServerInfo {
-  tenantId: string;
-  clientId: string;
-  clientSecret: string;
-  apiRoot: string;
-  authorityHost: string;
-  ca: string;
-  ingestionEndpoint: string;
-  dcrImmutableId: string;
-  sourceRecords: number;
-  blobs: number;
-}
 
 async function startServer(
   args: string[],
@@ -64,60 +50,33 @@ async function startServer(
 
 const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
 
-async function connectorRun(info: ServerInfo, dir: string, caFile: string) {
-  const config = withDefaults(
-    {
-      tenants: [
-        {
-          tenantId: info.tenantId,
-          auth: { clientId: info.clientId, clientSecret: info.clientSecret },
-          apiRoot: info.apiRoot,
-          authorityHost: info.authorityHost,
-          caFile,
-        },
-      ],
-      ingestion: { endpoint: info.ingestionEndpoint, dcrImmutableId: info.dcrImmutableId, caFile },
-      state: { dir: join(dir, "state") },
-      deadLetter: { dir: join(dir, "dead-letters") },
-      collection: { initialLookbackHours: 7 * 24 - 1, concurrency: 8, requestsPerMinute: 2000 },
-    },
-    dir,
-  );
-  const runtime = await createRuntime(config, { logger: silentLogger });
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  let rows = 0;
-  let duplicates = 0;
-  let peakRss = 0;
-  const sampler = setInterval(() => {
-    const m = process.memoryUsage();
-    peakRss = Math.max(peakRss, m.rss);
-    if (process.env.EXO_BENCH_MEMLOG) console.error(`mem rss=${mb(m.rss)} heapTotal=${mb(m.heapTotal)} heapUsed=${mb(m.heapUsed)} external=${mb(m.external)} arrayBuffers=${mb(m.arrayBuffers)}`);
-  }, 200);
-  try {
-    for (let pass = 0; pass < 3; pass++) {
-      const report = await runOnce(runtime);
-      if (!report.ok) throw new Error(`connector run failed: ${report.results.flatMap((r) => r.problems).join("; ")}`);
-      const delivered = report.results.reduce((n, r) => n + r.rowsOut, 0);
-      rows += delivered;
-      duplicates += report.results.reduce((n, r) => n + r.duplicates, 0);
-      if (report.caughtUp && delivered === 0) break;
-    }
-  } finally {
-    clearInterval(sampler);
-    await runtime.close();
-  }
-  const seconds = (performance.now() - t0) / 1000;
-  const cpu = process.cpuUsage(cpu0);
-  return {
-    rows,
-    duplicates,
-    seconds,
-    cpuSeconds: (cpu.user + cpu.system) / 1e6,
-    sampledPeakRss: Math.max(peakRss, process.memoryUsage().rss),
-    // Lifetime high-water mark of this process (KiB): the baseline has not run yet, so it is the connector's.
-    maxRss: process.resourceUsage().maxRSS * 1024,
-  };
+/**
+ * Runs the connector in a process of its own, launched like the product (connector/hosting/node-flags.ts, and
+ * the compile cache `bin/exo-audit.js` enables), after a warm-up process has filled that cache.
+ */
+async function connectorProcess(info: ServerInfo, dir: string): Promise<ConnectorRunResult> {
+  const script = new URL("./e2e-connector.ts", import.meta.url).pathname;
+  const infoFile = join(dir, "server-info.json");
+  writeFileSync(infoFile, JSON.stringify(info));
+  const env = { ...process.env, NODE_COMPILE_CACHE: join(tmpdir(), "node-compile-cache") };
+  const flags = process.env.EXO_BENCH_NODE_FLAGS?.split(" ").filter(Boolean) ?? [...NODE_RUNTIME_FLAGS];
+  const run = (args: string[]) =>
+    new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, [...flags, script, ...args], { env, stdio: ["ignore", "pipe", "inherit"] });
+      let out = "";
+      child.stdout.on("data", (c) => {
+        out += c;
+      });
+      child.once("error", reject);
+      child.once("exit", (code) =>
+        code === 0 ? resolve(out) : reject(new Error(`connector process exited with ${code}`)),
+      );
+    });
+  await run(["--warm-up"]);
+  const out = await run([infoFile, dir]);
+  // Diagnostics (e.g. EXO_BENCH_NODE_FLAGS="--trace-gc") print before the result line.
+  if (process.env.EXO_BENCH_MEMLOG) process.stderr.write(out);
+  return JSON.parse(out.trim().split("\n").pop()!) as ConnectorRunResult;
 }
 
 /** The naive collector: one blob at a time, `upload()` with SDK defaults per blob, stopped after `budgetMs`. */
@@ -188,9 +147,8 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]>
     String(recordsPerBlob),
   ]);
   try {
-    const caFile = join(dir, "ca.pem");
-    writeFileSync(caFile, server.info.ca);
-    const ours = await connectorRun(server.info, dir, caFile);
+    writeFileSync(join(dir, "ca.pem"), server.info.ca);
+    const ours = await connectorProcess(server.info, dir);
     const served = (await server.ask()) as {
       served: number;
       rowsAccepted: number;
@@ -256,7 +214,7 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]>
         name: "connector peak RSS (maxRSS)",
         unit: "MiB",
         value: mb(ours.maxRss),
-        notes: `connector process only (emulators run in a child process); sampled every 200 ms: ${mb(ours.sampledPeakRss)} MiB; target < 300 MB`,
+        notes: `connector process only, started with ${process.env.EXO_BENCH_NODE_FLAGS ?? NODE_OPTIONS_VALUE} (emulators run in another process); sampled every 200 ms: ${mb(ours.sampledPeakRss)} MiB; after loading its modules: ${mb(ours.startRss)} MiB; target < 300 MB = 286 MiB`,
       },
     ];
   } finally {

@@ -4,6 +4,7 @@
  * certificate, optional Application Insights, and either a Flex Consumption function app or a
  * scheduled Container Apps job, both running as the connector's user-assigned identity.
  */
+import { NODE_OPTIONS_VALUE } from "../../connector/hosting/node-flags.ts";
 import { API_VERSIONS, ROLES } from "./api-versions.ts";
 import { DCR_ID, IDENTITY_ID, inner, roleAssignment } from "./infra-ingestion.ts";
 
@@ -210,6 +211,9 @@ function functionApp(): Resource[] {
             { name: "AzureWebJobsStorage__clientId", value: `[${identityRef}.clientId]` },
             { name: "APPLICATIONINSIGHTS_CONNECTION_STRING", value: insights },
             { name: "EXO_AUDIT_SCHEDULE", value: "[parameters('functionSchedule')]" },
+            // The Functions host starts the Node worker itself: the connector's Node.js options go through the
+            // environment (the container image passes them on its command line instead).
+            { name: "NODE_OPTIONS", value: NODE_OPTIONS_VALUE },
             ...connectorSettings(),
           ],
         },

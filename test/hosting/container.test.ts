@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { NODE_RUNTIME_FLAGS } from "../../connector/hosting/node-flags.ts";
 import { duplicates, type Fleet, startFleet } from "./support.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -21,6 +22,10 @@ const dockerignore = readFileSync(join(ROOT, ".dockerignore"), "utf8")
 
 /** The final stage's instructions (after the last FROM). */
 const finalStage = dockerfile.slice(dockerfile.lastIndexOf("\nFROM "));
+const execForm = (instruction: string) =>
+  JSON.parse(new RegExp(`^${instruction} (\\[.*\\])$`, "m").exec(finalStage)?.[1] ?? "null") as string[] | null;
+const entrypoint = execForm("ENTRYPOINT");
+const cmd = execForm("CMD");
 
 describe("container image definition", { timeout: 60_000 }, () => {
   it("builds on node:24-slim with production dependencies only and runs as a non-root user", () => {
@@ -29,8 +34,9 @@ describe("container image definition", { timeout: 60_000 }, () => {
     assert.match(dockerfile, /^RUN npm ci --omit=dev\b/m);
     const user = /^USER (\S+)/m.exec(finalStage)?.[1];
     assert.ok(user && !/^(root|0)(:|$)/.test(user), `USER ${user}`);
-    assert.match(finalStage, /^ENTRYPOINT \["node", "connector\/cli\.ts"\]$/m);
-    assert.match(finalStage, /^CMD \["run", "--once"\]$/m);
+    // The launcher with the connector's Node.js options (connector/hosting/node-flags.ts).
+    assert.deepEqual(entrypoint, ["node", ...NODE_RUNTIME_FLAGS, "bin/exo-audit.js"]);
+    assert.deepEqual(cmd, ["run", "--once"]);
   });
 
   it("keeps secrets, local state and the dependency folder out of the build context", () => {
@@ -81,9 +87,9 @@ describe("container image definition", { timeout: 60_000 }, () => {
       rmSync(app, { recursive: true, force: true });
     });
 
-    it("collects every record with `node connector/cli.ts run --once` from the copied files only", async () => {
+    it("collects every record with the image's ENTRYPOINT and CMD from the copied files only", async () => {
       const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-        const child = spawn(process.execPath, ["connector/cli.ts", "run", "--once"], {
+        const child = spawn(process.execPath, [...entrypoint!.slice(1), ...cmd!], {
           cwd: app,
           env: {
             PATH: process.env.PATH,

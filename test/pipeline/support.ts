@@ -1,6 +1,7 @@
 /** Small doubles of the source and sink INTERFACES for pipeline tests (the real modules have their own tests). */
 import { SinkError } from "../../connector/sink/errors.ts";
-import type { RowSink, SinkReport, StreamKind } from "../../connector/sink/types.ts";
+import { SerializedRow } from "../../connector/sink/fit.ts";
+import type { RowSink, SinkReport, SinkRow, StreamKind } from "../../connector/sink/types.ts";
 import { ContentUnavailableError } from "../../connector/source/errors.ts";
 import type { ContentBlobRef, ManagementActivityClient, SourceStats } from "../../connector/source/types.ts";
 
@@ -160,7 +161,8 @@ export class RecordingSink implements RowSink {
   /** Called before each acknowledged audit batch (tests pause or abort here). */
   beforeAck?: (rows: readonly Record<string, unknown>[]) => Promise<void> | void;
 
-  async send(stream: StreamKind, rows: readonly Record<string, unknown>[]): Promise<SinkReport> {
+  async send(stream: StreamKind, given: readonly SinkRow[]): Promise<SinkReport> {
+    const rows = given.map((r) => (r instanceof SerializedRow ? r.toRow() : r));
     if (stream === "health") {
       this.health.push(...rows);
       return { accepted: rows.length, deadLettered: 0, truncated: 0, requests: 1, bytes: 0 };
