@@ -4,8 +4,6 @@
  * only after the sink acknowledged it, so progress never gets ahead of delivery. Readers wait while the buffer
  * is full (bounded memory: at most one batch in flight and one filling, plus one row per reader).
  */
-import type { ExchangeAuditRow } from "../schema/table-schema.ts";
-import { serializeRow } from "../sink/fit.ts";
 import type { RowSink, SinkReport, SinkRow } from "../sink/types.ts";
 import type { BlobMark } from "./progress.ts";
 
@@ -43,17 +41,9 @@ export class AckBatcher {
    * Buffers a row and moves the blob's mark. Returns a promise only when the buffer is full and the caller must
    * wait for a flush (rejects with the delivery failure).
    */
-  add(row: ExchangeAuditRow, recordId: string | null, mark: BlobMark): Promise<void> | undefined {
+  add(row: SinkRow, recordId: string | null, mark: BlobMark): Promise<void> | undefined {
     if (this.failure) return Promise.reject(this.failure);
-    // Serialized now, not when the batch is sent: the buffer then holds strings, and the row object and its
-    // parsed record die young (see SerializedRow). A row JSON cannot carry is left to the sink's dead letters.
-    let item: SinkRow;
-    try {
-      item = serializeRow(row);
-    } catch {
-      item = row;
-    }
-    this.rows.push(item);
+    this.rows.push(row);
     if (recordId) this.ids.push(recordId);
     this.marks.set(mark.contentId, mark);
     return this.rows.length >= this.batchRows ? this.flush() : undefined;

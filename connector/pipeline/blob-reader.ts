@@ -5,13 +5,18 @@
 import type { Logger } from "../log.ts";
 import type { NormalizeOptions, NormalizeResult } from "../normalize/types.ts";
 import type { ExchangeAuditRow } from "../schema/table-schema.ts";
-import type { DeadLetterStore } from "../sink/types.ts";
+import { serializeRow } from "../sink/fit.ts";
+import type { DeadLetterStore, SinkRow } from "../sink/types.ts";
 import type { ContentBlobRef, ManagementActivityClient } from "../source/types.ts";
 import type { DedupStore } from "../state/types.ts";
 import type { AckBatcher } from "./batcher.ts";
 import type { PendingBlob } from "./cursor.ts";
 
-/** Records normalized and checked for duplicates together (one DedupStore call each). */
+/**
+ * Records normalized, serialized and checked for duplicates together (one DedupStore call each). A chunk's
+ * rows are turned into their request JSON before the reader can wait on the batcher, so a waiting reader
+ * holds strings, not object graphs.
+ */
 const CHUNK = 200;
 
 /** Serializes async critical sections (the duplicate check and the post-acknowledgement bookkeeping). */
@@ -104,17 +109,26 @@ export async function readBlob(ctx: ReaderContext, blob: PendingBlob): Promise<B
   }
 }
 
+/** The row as its request JSON (see SerializedRow); a row JSON cannot carry is left to the sink's dead letters. */
+function serializedOrSelf(row: ExchangeAuditRow): SinkRow {
+  try {
+    return serializeRow(row);
+  } catch {
+    return row;
+  }
+}
+
 async function handleChunk(
   ctx: ReaderContext,
   ref: ContentBlobRef,
   chunk: readonly { raw: unknown; index: number }[],
 ): Promise<void> {
   if (chunk.length === 0) return;
-  const rows: { row: ExchangeAuditRow; index: number }[] = [];
+  const rows: { row: SinkRow; recordId: unknown; index: number }[] = [];
   const letters = [];
   for (const { raw, index } of chunk) {
     const res = ctx.normalize(raw, { ...ctx.normalizeOptions, sourceContentId: ref.contentId });
-    if (res.ok) rows.push({ row: res.row, index });
+    if (res.ok) rows.push({ row: serializedOrSelf(res.row), recordId: res.row.RecordId, index });
     else {
       const id = (raw as { Id?: unknown })?.Id;
       letters.push({
@@ -134,7 +148,7 @@ async function handleChunk(
   // The check and the in-flight registration are one critical section with the acknowledgement handler, so an
   // id is always either in flight or remembered when another reader looks (no window for a duplicate).
   const keep = await ctx.dedupLock.run(async () => {
-    const ids = rows.map((r) => r.row.RecordId).filter((x): x is string => typeof x === "string" && x !== "");
+    const ids = rows.map((r) => r.recordId).filter((x): x is string => typeof x === "string" && x !== "");
     let seen = new Set<string>();
     try {
       if (ids.length > 0) seen = await ctx.dedup.seen(ids);
@@ -142,9 +156,9 @@ async function handleChunk(
       // Best effort: without the memory the rows still go out (at-least-once); the KQL query removes duplicates.
       ctx.log.warn("de-duplication lookup failed; this chunk is sent without it", { error: err });
     }
-    const out: { row: ExchangeAuditRow; index: number; id: string | null }[] = [];
+    const out: { row: SinkRow; index: number; id: string | null }[] = [];
     for (const r of rows) {
-      const id = typeof r.row.RecordId === "string" && r.row.RecordId !== "" ? r.row.RecordId : null;
+      const id = typeof r.recordId === "string" && r.recordId !== "" ? r.recordId : null;
       if (id && (seen.has(id) || ctx.inFlight.has(id))) {
         ctx.counters.duplicates++;
         continue;

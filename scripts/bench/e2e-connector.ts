@@ -2,7 +2,7 @@
  * Child process of the end-to-end benchmark that runs the connector alone, started with the same Node.js
  * options and compile cache as the product's launchers (connector/hosting/node-flags.ts), so its peak RSS
  * and CPU time are the connector's own, not the benchmark harness's or the emulators'.
- * Usage: node <flags> scripts/bench/e2e-connector.ts <server-info.json> <work dir>
+ * Usage: node <flags> scripts/bench/e2e-connector.ts <server-info.json> <work dir> [--no-audit-data]
  * Prints one JSON line: rows, duplicates, seconds, cpuSeconds, maxRss, sampledPeakRss, startRss.
  */
 import { readFileSync } from "node:fs";
@@ -37,7 +37,12 @@ export interface ConnectorRunResult {
   startRss: number;
 }
 
-export async function connectorRun(info: ServerInfo, dir: string, caFile: string): Promise<ConnectorRunResult> {
+export async function connectorRun(
+  info: ServerInfo,
+  dir: string,
+  caFile: string,
+  keepAuditData = true,
+): Promise<ConnectorRunResult> {
   const config = withDefaults(
     {
       tenants: [
@@ -53,6 +58,7 @@ export async function connectorRun(info: ServerInfo, dir: string, caFile: string
       state: { dir: join(dir, "state") },
       deadLetter: { dir: join(dir, "dead-letters") },
       collection: { initialLookbackHours: 7 * 24 - 1, requestsPerMinute: 2000 },
+      normalize: { keepAuditData },
     },
     dir,
   );
@@ -102,12 +108,12 @@ export async function connectorRun(info: ServerInfo, dir: string, caFile: string
 if (import.meta.main && process.argv[2] === "--warm-up") {
   // Loading the modules above filled the compile cache; nothing to run.
 } else if (import.meta.main) {
-  const [infoFile, dir] = process.argv.slice(2);
+  const [infoFile, dir, variant] = process.argv.slice(2);
   if (!infoFile || !dir) {
     process.stderr.write("usage: node scripts/bench/e2e-connector.ts <server-info.json> <work dir>\n");
     process.exit(2);
   }
   const info = JSON.parse(readFileSync(infoFile, "utf8")) as ServerInfo;
-  const result = await connectorRun(info, dir, join(dir, "ca.pem"));
+  const result = await connectorRun(info, dir, join(dir, "ca.pem"), variant !== "--no-audit-data");
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

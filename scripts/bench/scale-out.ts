@@ -11,15 +11,17 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
+import { NODE_RUNTIME_FLAGS } from "../../connector/hosting/node-flags.ts";
 import { startFleet } from "../../test/hosting/support.ts";
 import type { BenchResult } from "./types.ts";
 
 /** Per-response latency of the emulated API: list and blob requests of the real API take 100-500 ms. */
 const LATENCY_MS = 200;
-const CLI = fileURLToPath(new URL("../../connector/cli.ts", import.meta.url));
+const CLI = fileURLToPath(new URL("../../bin/exo-audit.js", import.meta.url));
 
 function runInstance(yaml: string, caFile: string): { child: ChildProcess; done: Promise<void> } {
-  const child = spawn(process.execPath, [CLI, "run", "--once"], {
+  // Started like the container job: the product's Node.js options and launcher (compile cache included).
+  const child = spawn(process.execPath, [...NODE_RUNTIME_FLAGS, CLI, "run", "--once"], {
     env: { PATH: process.env.PATH, EXO_AUDIT_CONFIG_YAML: yaml, NODE_EXTRA_CA_CERTS: caFile },
     stdio: ["ignore", "ignore", "pipe"],
   });
