@@ -14,7 +14,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { promisify } from "node:util";
 import { gzip as gzipCallback } from "node:zlib";
 import type { LogsIngestionClient } from "@azure/monitor-ingestion";
-import { arrayJson, type PreparedRow } from "./batches.ts";
+import { arrayBuffer, type PreparedRow } from "./batches.ts";
 
 const gzip = promisify(gzipCallback);
 
@@ -34,12 +34,9 @@ export const PREPARED_BODY_POLICY = "exoAuditPreparedBody";
 
 const preparedBody = new AsyncLocalStorage<Buffer>();
 
-/**
- * The gzipped JSON array of `rows`, exactly what the request carries (compressed off the main thread).
- * (Writing the rows into a reused 1 MB Buffer instead of joining a string measured the same CPU and peak RSS.)
- */
+/** The gzipped JSON array of `rows`, exactly what the request carries (compressed off the main thread). */
 export function gzipBatch(rows: readonly PreparedRow[]): Promise<Buffer> {
-  return gzip(arrayJson(rows), GZIP_OPTIONS);
+  return gzip(arrayBuffer(rows), GZIP_OPTIONS);
 }
 
 /** Runs `fn` (which calls `upload(…, PLACEHOLDER_LOGS)`) so that its request carries `body`. */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { arrayBytes, packBatches, type PreparedRow } from "../../connector/sink/batches.ts";
+import { arrayBuffer, arrayBytes, arrayJson, packBatches, type PreparedRow } from "../../connector/sink/batches.ts";
 import { healthRow, auditRows } from "./rows.ts";
 import { startHarness } from "./harness.ts";
 
@@ -127,4 +127,19 @@ test("resolves an empty send without any request", async () => {
   } finally {
     await h.close();
   }
+});
+
+test("the request body written as bytes equals the joined JSON array, also with multi-byte text", () => {
+  const objs = [{ Id: "a", Subject: "Zürich 📧 \u2028" }, { Id: "b", N: [1, 2] }, { Id: "c" }];
+  const rows: PreparedRow[] = objs.map((o, index) => {
+    const json = JSON.stringify(o);
+    return { index, row: o, json, bytes: Buffer.byteLength(json), trimmed: false };
+  });
+  assert.equal(arrayBuffer(rows).toString("utf8"), arrayJson(rows));
+  assert.deepEqual(JSON.parse(arrayBuffer(rows).toString("utf8")), objs);
+  // A declared size that does not match the JSON still yields the whole array.
+  const wrong = rows.map((r) => ({ ...r, bytes: r.bytes - 1 }));
+  assert.equal(arrayBuffer(wrong).toString("utf8"), arrayJson(rows));
+  const larger = rows.map((r) => ({ ...r, bytes: r.bytes + 3 }));
+  assert.equal(arrayBuffer(larger).toString("utf8"), arrayJson(rows));
 });
