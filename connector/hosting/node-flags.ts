@@ -4,7 +4,7 @@
  *
  * `--max-semi-space-size=16` caps V8's young generation at 16 MB per semi-space. On a large machine V8 sizes
  * it from the heap limit (here up to 64 MB per semi-space), and the connector's peak RSS in the end-to-end
- * benchmark was 410-450 MiB with the default against 270-300 MiB with the cap, at the same CPU per row within
+ * benchmark was 410-450 MiB with the default against 255-282 MiB with the cap, at the same CPU per row within
  * noise (docs/performance.md). V8 reads the flag when the heap is created, so it cannot be set from code.
  */
 export const NODE_RUNTIME_FLAGS = ["--max-semi-space-size=16"] as const;
