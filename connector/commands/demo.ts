@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { type DemoSummary, runDemo } from "../demo/run-demo.ts";
+import type { DemoSummary } from "../demo/run-demo.ts";
 import { parseDatasetOptions } from "./dataset.ts";
 import { type Command, UsageError } from "./types.ts";
 
@@ -47,6 +47,8 @@ export const demoCommand: Command = {
       rmSync(join(dataDir, sub), { recursive: true, force: true });
     mkdirSync(dataDir, { recursive: true });
     const json = Boolean(values.json);
+    // Loaded here, not at start-up: the emulators, the dataset generator and the KQL engine are the demo's alone.
+    const { runDemo } = await import("../demo/run-demo.ts");
     const summary = await runDemo({
       dataDir,
       ...dataset,

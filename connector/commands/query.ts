@@ -2,12 +2,6 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { parserFunctionDefs } from "../../scripts/content/load.ts";
-import { executeQuery } from "../../scripts/kql/engine/evaluator.ts";
-import { KqlEngineError } from "../../scripts/kql/engine/syntax.ts";
-import { toJsonValue } from "../../scripts/kql/engine/values.ts";
-import { formatTable } from "../../scripts/kql/format-table.ts";
-import { workspaceTables } from "../../scripts/kql/tables-from-disk.ts";
 import { type Command, UsageError } from "./types.ts";
 
 const USAGE = `Usage: exo-audit query [--data-dir DIR] [--now ISO] [--json] [--file FILE | 'KQL']
@@ -60,6 +54,23 @@ export const queryCommand: Command = {
     if (!query.trim()) throw new UsageError("no query given");
     const now = parseNow(values.now as string | undefined);
     const dataDir = resolve((values["data-dir"] as string | undefined) ?? ".data");
+    // Loaded here, not at start-up: the KQL engine and Microsoft's language service would add ~30 MB to every
+    // process of the CLI, the long-running `run` included (docs/hosting.md, memory).
+    const [
+      { parserFunctionDefs },
+      { executeQuery },
+      { KqlEngineError },
+      { toJsonValue },
+      { formatTable },
+      { workspaceTables },
+    ] = await Promise.all([
+      import("../../scripts/content/load.ts"),
+      import("../../scripts/kql/engine/evaluator.ts"),
+      import("../../scripts/kql/engine/syntax.ts"),
+      import("../../scripts/kql/engine/values.ts"),
+      import("../../scripts/kql/format-table.ts"),
+      import("../../scripts/kql/tables-from-disk.ts"),
+    ]);
     try {
       const result = executeQuery(query, { tables: workspaceTables(dataDir), now, functions: parserFunctionDefs() });
       if (values.json) {

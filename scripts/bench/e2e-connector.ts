@@ -7,6 +7,8 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+// The CLI's module graph, as `exo-audit run` loads it (its commands load their heavy parts only when run).
+import "../../connector/cli.ts";
 import { withDefaults } from "../../connector/config/load.ts";
 import { silentLogger } from "../../connector/log.ts";
 import { runOnce } from "../../connector/pipeline/run.ts";

@@ -10,8 +10,9 @@ import { toJsonValue } from "./engine/values.ts";
 import type { FunctionDef } from "./kusto.ts";
 import { workspaceTables } from "./tables-from-disk.ts";
 
-/** NRT rules have no queryPeriod; Sentinel runs them every minute. We look back this far (see docs/kql-engine.md). */
-export const NRT_LOOKBACK_MS = 60 * 60 * 1000;
+import { NRT_LOOKBACK_MS } from "./nrt.ts";
+
+export { NRT_LOOKBACK_MS };
 
 export interface Alert {
   /** Rule display name. */
