@@ -16,7 +16,8 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY package.json host.json ./
 COPY bin ./bin
 COPY connector ./connector
-# The CLI loads the KQL engine and the content pack at start-up (query/detect commands share the entry point).
+# The query/detect commands load the KQL engine and the content pack when they run (not at start-up); the
+# image keeps them so those commands work inside the container too.
 COPY scripts ./scripts
 COPY parsers ./parsers
 COPY analytics-rules ./analytics-rules
