@@ -25,5 +25,5 @@ COPY hunting-queries ./hunting-queries
 # Non-root: the image's `node` user (uid 1000). The connector writes nothing locally when state is in
 # Azure Storage; a local state directory, if configured, must be a mounted volume writable by uid 1000.
 USER 1000:1000
-ENTRYPOINT ["node", "--max-semi-space-size=16", "bin/exo-audit.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=8", "bin/exo-audit.js"]
 CMD ["run", "--once"]
