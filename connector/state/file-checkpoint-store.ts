@@ -33,6 +33,8 @@ const etagOf = (bytes: string | Uint8Array) => createHash("sha256").update(bytes
 
 const LOCK_STALE_MS = 30_000;
 const LOCK_WAIT_MS = 5_000;
+/** An empty lock file older than this was abandoned: its writer records its pid right after creating it. */
+const OWNERLESS_LOCK_MS = 1_000;
 
 /**
  * File-backed {@link CheckpointStore}.
@@ -146,7 +148,7 @@ export class FileCheckpointStore implements CheckpointStore {
           (s) => Date.now() - s.mtimeMs,
           () => 0,
         );
-        if (age > LOCK_STALE_MS || (await lockOwnerIsDead(lockPath))) await rm(lockPath, { force: true });
+        if (age > LOCK_STALE_MS || (await lockOwnerIsDead(lockPath, age))) await rm(lockPath, { force: true });
         else if (Date.now() > deadline) {
           throw new CheckpointConflictError(`checkpoint ${path} is locked by another writer (${lockPath})`);
         } else await new Promise((r) => setTimeout(r, 10));
@@ -155,11 +157,16 @@ export class FileCheckpointStore implements CheckpointStore {
   }
 }
 
-/** True when the lock file names a process of this host that no longer exists (left by a crash). */
-async function lockOwnerIsDead(lockPath: string): Promise<boolean> {
+/**
+ * True when the lock file names a process of this host that no longer exists (left by a crash), or names no
+ * owner at all although it is older than a writer needs to record one: a process killed between creating the
+ * file and writing its pid leaves it empty (found by the crash test's "checkpoint" kills).
+ */
+async function lockOwnerIsDead(lockPath: string, ageMs: number): Promise<boolean> {
   const text = await readFile(lockPath, "utf8").catch(() => "");
   const m = /^(\d+) (\S+)$/.exec(text.trim());
-  if (!m || m[2] !== hostname() || Number(m[1]) === process.pid) return false;
+  if (!m) return text.trim() === "" && ageMs > OWNERLESS_LOCK_MS;
+  if (m[2] !== hostname() || Number(m[1]) === process.pid) return false;
   try {
     process.kill(Number(m[1]), 0);
     return false;

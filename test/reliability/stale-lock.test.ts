@@ -43,3 +43,22 @@ test("a lock left by a killed process is taken over at once; a live owner's lock
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("an empty lock file left by a process killed before it wrote its pid is taken over after a second", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "exo-lock-"));
+  try {
+    const store = new FileCheckpointStore(dir);
+    await store.save(key, cursor, null);
+    const lock = `${store.pathOf(key)}.lock`;
+    // Just created by a live writer that has not written its pid yet: respected (the save waits, then wins).
+    writeFileSync(lock, "");
+    const started = Date.now();
+    const stored = await store.load(key);
+    await store.save(key, cursor, stored!.etag);
+    const waited = Date.now() - started;
+    assert.ok(waited >= 900 && waited < 4_000, `waited ${waited} ms for the ownerless lock`);
+    assert.ok(await store.load(key));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
