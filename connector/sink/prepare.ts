@@ -58,13 +58,17 @@ function* preparedRows(
       stream: opts.stream,
       errorCode,
     });
+  /** Counts and logs a row trimmed to fit one request; true when it was. */
+  const noteTrimmed = (index: number, cut: readonly string[]) => {
+    if (cut.length === 0) return false;
+    tally.truncated++;
+    opts.logger.warn("row larger than one request; trimmed its largest fields", { index, fields: cut });
+    return true;
+  };
   for (let index = 0; index < rows.length; index++) {
     const given = rows[index]!;
     if (given instanceof SerializedRow && given.bytes <= maxRowBytes) {
-      if (given.cut.length > 0) {
-        tally.truncated++;
-        opts.logger.warn("row larger than one request; trimmed its largest fields", { index, fields: given.cut });
-      }
+      noteTrimmed(index, given.cut);
       yield fromSerialized(index, given);
       continue;
     }
@@ -78,11 +82,7 @@ function* preparedRows(
       reject(row, `row is not JSON-serializable: ${String(e)}`, "not-serializable", sanitizeJson(row));
       continue;
     }
-    const trimmed = fitted.cut.length > 0;
-    if (trimmed) {
-      tally.truncated++;
-      opts.logger.warn("row larger than one request; trimmed its largest fields", { index, fields: fitted.cut });
-    }
+    const trimmed = noteTrimmed(index, fitted.cut);
     if (fitted.bytes > maxRowBytes) {
       reject(
         row,

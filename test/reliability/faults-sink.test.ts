@@ -10,31 +10,13 @@ import { describe, it } from "node:test";
 import { StateWriteError } from "../../connector/state/atomic-file.ts";
 import { FileCheckpointStore } from "../../connector/state/file-checkpoint-store.ts";
 import type { CheckpointStore } from "../../connector/state/types.ts";
-import { type FaultEnv, type FaultEnvOptions, faultEnvironment } from "./support.ts";
-
-async function withEnv(opts: FaultEnvOptions, body: (env: FaultEnv) => Promise<void>) {
-  const env = await faultEnvironment(opts);
-  try {
-    await body(env);
-  } finally {
-    await env.stop();
-  }
-}
-
-async function assertComplete(env: FaultEnv, report: { ok: boolean; results: { problems: string[] }[] }, maxDup = 0) {
-  assert.equal(report.ok, true, `run failed: ${JSON.stringify(report.results.map((r) => r.problems))}`);
-  const ids = await env.delivered();
-  const expected = env.expected();
-  assert.ok(expected.size >= 100, "the source holds records");
-  assert.deepEqual(new Set(ids), expected, "every record delivered");
-  assert.ok(ids.length - new Set(ids).size <= maxDup, `at most ${maxDup} duplicate rows`);
-}
+import { assertComplete, type FaultEnv, withFaultEnvironment } from "./support.ts";
 
 const KEY = (env: FaultEnv) => ({ tenantId: env.tenantId, contentType: "Audit.Exchange" });
 
 describe("fault matrix: Logs Ingestion and state", { timeout: 60_000 }, () => {
   it("retries 5xx bursts, 429 with Retry-After and connection resets from the ingestion endpoint", async () => {
-    await withEnv({}, async (env) => {
+    await withFaultEnvironment({}, async (env) => {
       env.workspace.faults.push({ fault: { kind: "status", status: 503, retryAfterSeconds: 9 }, times: 3 });
       env.workspace.faults.push({ fault: { kind: "status", status: 500 }, times: 2 });
       env.workspace.faults.push({ fault: { kind: "status", status: 429, retryAfterSeconds: 41 }, times: 2 });
@@ -49,7 +31,7 @@ describe("fault matrix: Logs Ingestion and state", { timeout: 60_000 }, () => {
   });
 
   it("splits a batch the endpoint answers 413 and delivers every row", async () => {
-    await withEnv({}, async (env) => {
+    await withFaultEnvironment({}, async (env) => {
       env.workspace.faults.push({ fault: { kind: "status", status: 413 }, times: 2 });
       const report = await env.runOnce();
       await assertComplete(env, report);
@@ -60,7 +42,7 @@ describe("fault matrix: Logs Ingestion and state", { timeout: 60_000 }, () => {
   });
 
   it("backs off while a fresh role assignment propagates (403 for 5 minutes) and then resumes", async () => {
-    await withEnv({}, async (env) => {
+    await withFaultEnvironment({}, async (env) => {
       // 403 until 5 minutes of (fake) sink time have passed since the first upload.
       let firstAt: number | undefined;
       let forbidden = 0;
@@ -86,7 +68,7 @@ describe("fault matrix: Logs Ingestion and state", { timeout: 60_000 }, () => {
   });
 
   it("fails fast with a clear message when the DCR does not exist (404) and does not advance the cursor", async () => {
-    await withEnv({ wrongDcr: true }, async (env) => {
+    await withFaultEnvironment({ wrongDcr: true }, async (env) => {
       const started = Date.now();
       const report = await env.runOnce();
       assert.equal(report.ok, false);
@@ -102,7 +84,7 @@ describe("fault matrix: Logs Ingestion and state", { timeout: 60_000 }, () => {
   });
 
   it("stops without advancing the cursor when the disk is full, and resumes without loss", async () => {
-    await withEnv({}, async (env) => {
+    await withFaultEnvironment({}, async (env) => {
       const real = new FileCheckpointStore(join(env.config.state.dir, "checkpoints"));
       let saves = 0;
       let lastGood: string | undefined;
@@ -133,7 +115,7 @@ describe("fault matrix: Logs Ingestion and state", { timeout: 60_000 }, () => {
   });
 
   it("stops with a clear error when the state folder cannot be written, and resumes once it can", async () => {
-    await withEnv({}, async (env) => {
+    await withFaultEnvironment({}, async (env) => {
       const dir = join(env.config.state.dir, "checkpoints");
       // Root ignores permission bits, so the folder is made unwritable the way root also hits: it is a file.
       rmSync(dir, { recursive: true, force: true });
@@ -150,7 +132,7 @@ describe("fault matrix: Logs Ingestion and state", { timeout: 60_000 }, () => {
   });
 
   it("times out an upload slower than the request timeout and re-sends it (at-least-once)", async () => {
-    await withEnv({}, async (env) => {
+    await withFaultEnvironment({}, async (env) => {
       env.workspace.faults.push({ fault: { kind: "delay", ms: 1_500 }, times: 1 });
       const report = await env.runOnce();
       // The slow request is stored by the service after the client gave up: that one batch repeats.

@@ -6,30 +6,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { runOnce } from "../../connector/pipeline/run.ts";
-import { type FaultEnv, type FaultEnvOptions, faultEnvironment, publishFresh } from "./support.ts";
-
-async function withEnv(opts: FaultEnvOptions, body: (env: FaultEnv) => Promise<void>) {
-  const env = await faultEnvironment(opts);
-  try {
-    await body(env);
-  } finally {
-    await env.stop();
-  }
-}
-
-/** Every record once, the run ok, and the expected set non-empty (no vacuous pass). */
-async function assertComplete(env: FaultEnv, report: { ok: boolean; results: { problems: string[] }[] }) {
-  assert.equal(report.ok, true, `run failed: ${JSON.stringify(report.results.map((r) => r.problems))}`);
-  const ids = await env.delivered();
-  const expected = env.expected();
-  assert.ok(expected.size >= 100, "the source holds records");
-  assert.deepEqual(new Set(ids), expected, "every record delivered");
-  assert.equal(ids.length, new Set(ids).size, "no record delivered twice");
-}
+import { assertComplete, publishFresh, withFaultEnvironment } from "./support.ts";
 
 describe("fault matrix: Management Activity API", { timeout: 60_000 }, () => {
   it("honours AF429 throttling answered as HTTP 403 and as HTTP 429 with Retry-After", async () => {
-    await withEnv({}, async (env) => {
+    await withFaultEnvironment({}, async (env) => {
       env.o365.faults.push(
         { kind: "throttle", status: 403, on: "content", times: 2 },
         { kind: "throttle", status: 429, retryAfterSec: 37, on: "blob", times: 3 },
@@ -48,7 +29,7 @@ describe("fault matrix: Management Activity API", { timeout: 60_000 }, () => {
   });
 
   it("retries bursts of 5xx answers on listing and blob requests", async () => {
-    await withEnv({}, async (env) => {
+    await withFaultEnvironment({}, async (env) => {
       env.o365.faults.push(
         { kind: "error", status: 503, on: "content", times: 3 },
         { kind: "error", status: 500, code: "AF50000", on: "blob", times: 4 },
@@ -62,7 +43,7 @@ describe("fault matrix: Management Activity API", { timeout: 60_000 }, () => {
   });
 
   it("re-reads a blob whose connection was reset mid-body or whose JSON was truncated", async () => {
-    await withEnv({}, async (env) => {
+    await withFaultEnvironment({}, async (env) => {
       env.o365.faults.push(
         { kind: "reset-mid-body", on: "blob", times: 2 },
         { kind: "truncate-body", on: "blob", times: 2 },
@@ -76,7 +57,7 @@ describe("fault matrix: Management Activity API", { timeout: 60_000 }, () => {
   });
 
   it("times out responses slower than the request timeout and retries them", async () => {
-    await withEnv({}, async (env) => {
+    await withFaultEnvironment({}, async (env) => {
       env.o365.faults.push({ kind: "slow", delayMs: 2_000, on: "blob", times: 1 });
       env.o365.faults.push({ kind: "slow", delayMs: 2_000, on: "content", times: 1 });
       const started = Date.now();
@@ -88,7 +69,7 @@ describe("fault matrix: Management Activity API", { timeout: 60_000 }, () => {
   });
 
   it("re-creates a subscription lost mid-run (AF20022) and goes on", async () => {
-    await withEnv({}, async (env) => {
+    await withFaultEnvironment({}, async (env) => {
       let dropped = false;
       const first = await env.runtime();
       // Drop the subscription after the first listing of the run.
@@ -115,7 +96,7 @@ describe("fault matrix: Management Activity API", { timeout: 60_000 }, () => {
   });
 
   it("reports an expired blob (AF20051) as a gap and loses nothing else", async () => {
-    await withEnv({}, async (env) => {
+    await withFaultEnvironment({}, async (env) => {
       env.o365.faults.push({
         kind: "error",
         status: 400,
@@ -150,7 +131,7 @@ describe("fault matrix: Management Activity API", { timeout: 60_000 }, () => {
   it("refreshes tokens that expired while the connector was running", async () => {
     // 3 s tokens (Entra issues ~1 h ones). One long-lived runtime: a run, a pause past every token's expiry,
     // new records, another run on the same (now stale) cached tokens.
-    await withEnv({ tokenLifetimeSec: 3 }, async (env) => {
+    await withFaultEnvironment({ tokenLifetimeSec: 3 }, async (env) => {
       const rt = await env.runtime();
       try {
         assert.equal((await runOnce(rt)).ok, true);
@@ -172,7 +153,7 @@ describe("fault matrix: Management Activity API", { timeout: 60_000 }, () => {
 
   for (const skewMin of [-45, 30]) {
     it(`collects correctly when the server clock is ${skewMin < 0 ? "behind" : "ahead"} by ${Math.abs(skewMin)} minutes`, async () => {
-      await withEnv({}, async (env) => {
+      await withFaultEnvironment({}, async (env) => {
         env.o365.faults.push({ kind: "date-skew", skewMs: skewMin * 60_000, times: Number.POSITIVE_INFINITY });
         const report = await env.runOnce();
         assert.equal(report.ok, true);

@@ -5,6 +5,7 @@
  * at once), so a 5-minute 403 or a 60-second Retry-After costs no wall time while the code still computes the
  * real durations; request timeouts are scaled down (120 s → 600 ms) so "slow past the timeout" stays fast.
  */
+import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -267,4 +268,32 @@ export async function faultEnvironment(opts: FaultEnvOptions = {}): Promise<Faul
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Runs `body` in a fresh fault environment and always stops it. */
+export async function withFaultEnvironment(opts: FaultEnvOptions, body: (env: FaultEnv) => Promise<void>) {
+  const env = await faultEnvironment(opts);
+  try {
+    await body(env);
+  } finally {
+    await env.stop();
+  }
+}
+
+/**
+ * Every record delivered, the run ok, and the expected set non-empty (no vacuous pass); at most `maxDup`
+ * duplicate rows (none by default).
+ */
+export async function assertComplete(
+  env: FaultEnv,
+  report: { ok: boolean; results: { problems: string[] }[] },
+  maxDup = 0,
+) {
+  assert.equal(report.ok, true, `run failed: ${JSON.stringify(report.results.map((r) => r.problems))}`);
+  const ids = await env.delivered();
+  const expected = env.expected();
+  assert.ok(expected.size >= 100, "the source holds records");
+  assert.deepEqual(new Set(ids), expected, "every record delivered");
+  if (maxDup === 0) assert.equal(ids.length, new Set(ids).size, "no record delivered twice");
+  else assert.ok(ids.length - new Set(ids).size <= maxDup, `at most ${maxDup} duplicate rows`);
 }
