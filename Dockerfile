@@ -3,13 +3,13 @@
 # Node 24 runs the TypeScript sources directly (type stripping), so there is no build step.
 # Pin the base image by digest in your registry for reproducible builds (docs/hosting.md, "Building the image").
 
-FROM node:24-slim AS deps
+FROM node:24.21.0-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 # Production dependencies only; no install scripts run (none are needed).
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
-FROM node:24-slim
+FROM node:24.21.0-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules

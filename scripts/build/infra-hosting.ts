@@ -199,7 +199,7 @@ function functionApp(): Resource[] {
             },
           },
           scaleAndConcurrency: { maximumInstanceCount: 40, instanceMemoryMB: 2048 },
-          runtime: { name: "node", version: "22" },
+          runtime: { name: "node", version: "24" },
         },
         siteConfig: {
           minTlsVersion: "1.2",

@@ -28,9 +28,10 @@ const entrypoint = execForm("ENTRYPOINT");
 const cmd = execForm("CMD");
 
 describe("container image definition", { timeout: 60_000 }, () => {
-  it("builds on node:24-slim with production dependencies only and runs as a non-root user", () => {
+  it("builds on the pinned Node.js slim image with production dependencies only and runs as a non-root user", () => {
+    const pinned = readFileSync(join(ROOT, ".nvmrc"), "utf8").trim();
     const froms = [...dockerfile.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]);
-    assert.ok(froms.length >= 1 && froms.every((f) => f === "node:24-slim"), `base images: ${froms.join(", ")}`);
+    assert.ok(froms.length >= 1 && froms.every((f) => f === `node:${pinned}-slim`), `base images: ${froms.join(", ")}`);
     assert.match(dockerfile, /^RUN npm ci --omit=dev\b/m);
     const user = /^USER (\S+)/m.exec(finalStage)?.[1];
     assert.ok(user && !/^(root|0)(:|$)/.test(user), `USER ${user}`);
