@@ -92,9 +92,9 @@ function formatSummary(s: DemoSummary): string {
   lines.push(`  state: ${s.stateDir}; dead letters: ${s.deadLetterDir}`);
   lines.push(
     "",
-    "Next (or with 'exo-audit' after 'npm link'):",
-    `  node connector/cli.ts query --data-dir ${s.dataDir} 'ExchangeAudit_CL | summarize count() by Operation'`,
-    `  node connector/cli.ts detect --data-dir ${s.dataDir}`,
+    "Next (npx runs the project's own Node.js; plain 'exo-audit' after 'npm link'):",
+    `  npx exo-audit query --data-dir ${s.dataDir} 'ExchangeAudit_CL | summarize count() by Operation'`,
+    `  npx exo-audit detect --data-dir ${s.dataDir}`,
     "",
   );
   return lines.join("\n");
