@@ -18,7 +18,7 @@ COPY bin ./bin
 COPY connector ./connector
 # The query/detect commands load the KQL engine and the content pack when they run (not at start-up); the
 # image keeps them so those commands work inside the container too.
-COPY scripts ./scripts
+COPY kql ./kql
 COPY parsers ./parsers
 COPY analytics-rules ./analytics-rules
 COPY hunting-queries ./hunting-queries

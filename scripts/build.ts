@@ -4,7 +4,7 @@
  */
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { REPO_ROOT } from "./content/load.ts";
+import { REPO_ROOT } from "../kql/content/load.ts";
 import { buildArtifacts, staleArtifacts, writeArtifacts } from "./build/index.ts";
 import { formatOffender, validateContent } from "./validate/index.ts";
 

@@ -20,9 +20,9 @@ import { generateDataset } from "../connector/dataset/index.ts";
 import { type EntraEmulator, startEntraEmulator } from "../connector/emulators/entra.ts";
 import { type O365Emulator, startO365Emulator } from "../connector/emulators/o365/index.ts";
 import { startWorkspaceEmulator, type WorkspaceEmulator } from "../connector/emulators/workspace/index.ts";
-import { parserFunctionDefs } from "./content/load.ts";
-import { executeQuery } from "./kql/engine/evaluator.ts";
-import { readNdjson } from "./kql/tables-from-disk.ts";
+import { parserFunctionDefs } from "../kql/content/load.ts";
+import { executeQuery } from "../kql/engine/evaluator.ts";
+import { readNdjson } from "../kql/tables-from-disk.ts";
 
 const REPO = fileURLToPath(new URL("..", import.meta.url));
 const CLI = fileURLToPath(new URL("../connector/cli.ts", import.meta.url));

@@ -1,8 +1,8 @@
 /** `exo-audit detect`: runs every analytics rule over local workspace data and prints the alerts. */
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import type { Alert } from "../../scripts/kql/detect.ts";
-import { NRT_LOOKBACK_MS } from "../../scripts/kql/nrt.ts";
+import type { Alert } from "../../kql/detect.ts";
+import { NRT_LOOKBACK_MS } from "../../kql/nrt.ts";
 import { parseNow } from "./query.ts";
 import { type Command, UsageError } from "./types.ts";
 
@@ -19,10 +19,7 @@ Options:
 
 Exit code: 0 when the rules ran (with or without alerts), 1 when a rule could not be evaluated.`;
 
-function printAlerts(
-  alerts: Alert[],
-  formatTable: typeof import("../../scripts/kql/format-table.ts")["formatTable"],
-): void {
+function printAlerts(alerts: Alert[], formatTable: typeof import("../../kql/format-table.ts")["formatTable"]): void {
   if (!alerts.length) {
     process.stdout.write("No alerts.\n");
     return;
@@ -54,8 +51,8 @@ export const detectCommand: Command = {
     const dataDir = resolve((values["data-dir"] as string | undefined) ?? ".data");
     // Loaded here, not at start-up (see query.ts).
     const [{ DetectionError, runDetections }, { formatTable }] = await Promise.all([
-      import("../../scripts/kql/detect.ts"),
-      import("../../scripts/kql/format-table.ts"),
+      import("../../kql/detect.ts"),
+      import("../../kql/format-table.ts"),
     ]);
     let alerts: Alert[];
     let exit = 0;

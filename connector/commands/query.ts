@@ -64,12 +64,12 @@ export const queryCommand: Command = {
       { formatTable },
       { workspaceTables },
     ] = await Promise.all([
-      import("../../scripts/content/load.ts"),
-      import("../../scripts/kql/engine/evaluator.ts"),
-      import("../../scripts/kql/engine/syntax.ts"),
-      import("../../scripts/kql/engine/values.ts"),
-      import("../../scripts/kql/format-table.ts"),
-      import("../../scripts/kql/tables-from-disk.ts"),
+      import("../../kql/content/load.ts"),
+      import("../../kql/engine/evaluator.ts"),
+      import("../../kql/engine/syntax.ts"),
+      import("../../kql/engine/values.ts"),
+      import("../../kql/format-table.ts"),
+      import("../../kql/tables-from-disk.ts"),
     ]);
     try {
       const result = executeQuery(query, { tables: workspaceTables(dataDir), now, functions: parserFunctionDefs() });

@@ -214,7 +214,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
 /** Runs every analytics rule at the current time over the demo's workspace tables. */
 async function detect(dataDir: string): Promise<{ alerts: DemoSummary["alerts"]; failures: string[] }> {
   // Loaded lazily: the Kusto language service takes ~1 s to load and is only needed here.
-  const { runDetections, DetectionError } = await import("../../scripts/kql/detect.ts");
+  const { runDetections, DetectionError } = await import("../../kql/detect.ts");
   let list: { rule: string; severity: string; rows: unknown[] }[];
   let failures: string[] = [];
   try {

@@ -5,9 +5,9 @@
  */
 import { generateDataset } from "../../connector/dataset/index.ts";
 import { normalizeRecord } from "../../connector/normalize/index.ts";
-import { loadAnalyticsRules, parserFunctionDefs } from "../content/load.ts";
-import { ruleWindow } from "../kql/detect.ts";
-import { executeQuery } from "../kql/engine/evaluator.ts";
+import { loadAnalyticsRules, parserFunctionDefs } from "../../kql/content/load.ts";
+import { ruleWindow } from "../../kql/detect.ts";
+import { executeQuery } from "../../kql/engine/evaluator.ts";
 import type { BenchResult } from "./types.ts";
 
 /**

@@ -1,6 +1,6 @@
 /** `docs/content-catalog.md`: a generated table of every rule, hunting query, parser and workbook. */
 import { basename } from "node:path";
-import { allTables } from "../kql/kusto.ts";
+import { allTables } from "../../kql/kusto.ts";
 import { isoDuration, parserAlias, workbookTitle } from "./content-mapping.ts";
 import type { SolutionContent } from "./solution.ts";
 

@@ -5,7 +5,7 @@
  * description/tactics/techniques tags, parser YAML → a workspace function, workbook JSON → `serializedData`.
  */
 import { createHash } from "node:crypto";
-import type { AnalyticsRule, HuntingQuery, ParserFunction, Workbook } from "../content/load.ts";
+import type { AnalyticsRule, HuntingQuery, ParserFunction, Workbook } from "../../kql/content/load.ts";
 import { toIsoDuration } from "../validate/durations.ts";
 import { baseTechnique } from "../validate/mitre.ts";
 

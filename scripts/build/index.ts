@@ -8,7 +8,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { tableReferenceMarkdown } from "../../connector/schema/derive.ts";
-import { type ContentKind, type ContentProblem, loadContent, REPO_ROOT } from "../content/load.ts";
+import { type ContentKind, type ContentProblem, loadContent, REPO_ROOT } from "../../kql/content/load.ts";
 import { contentCatalogMarkdown } from "./catalog.ts";
 import { infraTemplate } from "./infra.ts";
 import { toJsonText } from "./json.ts";

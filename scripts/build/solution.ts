@@ -5,7 +5,7 @@
  * resource describing the solution and its dependencies.
  */
 import { basename } from "node:path";
-import type { AnalyticsRule, HuntingQuery, ParserFunction, Workbook } from "../content/load.ts";
+import type { AnalyticsRule, HuntingQuery, ParserFunction, Workbook } from "../../kql/content/load.ts";
 import { API_VERSIONS, DEPLOYMENT_TEMPLATE_SCHEMA } from "./api-versions.ts";
 import {
   alertRuleTemplateProperties,

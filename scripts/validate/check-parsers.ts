@@ -1,5 +1,5 @@
 /** Checks of parser functions: schema, and the body's KQL with its parameters bound (as Azure-Sentinel does). */
-import type { ParserFunction } from "../content/load.ts";
+import type { ParserFunction } from "../../kql/content/load.ts";
 import { type CheckContext, checkQuery, type Doc, report } from "./context.ts";
 import { parserAnalysisText } from "./kql.ts";
 import { checkSchema } from "./schema.ts";

@@ -3,7 +3,7 @@
  * identifiers, MITRE pairs, legacy entity columns, alert-override placeholders, the KQL itself and every
  * column the rule reads from the query output.
  */
-import type { AnalyticsRule, HuntingQuery } from "../content/load.ts";
+import type { AnalyticsRule, HuntingQuery } from "../../kql/content/load.ts";
 import { type CheckContext, checkQuery, type Doc, report } from "./context.ts";
 import { MAX_SCHEDULE_MS, MIN_SCHEDULE_MS, parseDuration } from "./durations.ts";
 import { checkEntityMappings, entityColumns } from "./entities.ts";

@@ -3,7 +3,7 @@
  * `workbooksTemplateValidator`), not saved as a user workbook, and every workspace query valid KQL after
  * its parameter references are replaced by typed placeholder values.
  */
-import type { Workbook } from "../content/load.ts";
+import type { Workbook } from "../../kql/content/load.ts";
 import { type CheckContext, checkQuery, type Doc, report } from "./context.ts";
 import { checkSchema } from "./schema.ts";
 import { findReferences, KNOWN_FORMATS, scanWorkbook, substituteParameters } from "./workbook-params.ts";

@@ -4,7 +4,7 @@
  * mapped. The table is data: `scripts/schemas/entity-identifiers.json`.
  */
 import { readFileSync } from "node:fs";
-import type { EntityMapping } from "../content/load.ts";
+import type { EntityMapping } from "../../kql/content/load.ts";
 import type { FieldPath } from "./types.ts";
 
 interface EntityDef {

@@ -14,8 +14,8 @@ import {
   parserParameterList,
   REPO_ROOT,
   type Workbook,
-} from "../content/load.ts";
-import type { FunctionDef } from "../kql/kusto.ts";
+} from "../../kql/content/load.ts";
+import type { FunctionDef } from "../../kql/kusto.ts";
 import { checkCorpus, type CorpusEntry } from "./check-corpus.ts";
 import { checkParser } from "./check-parsers.ts";
 import { checkAnalyticsRule, checkHuntingQuery } from "./check-rules.ts";

@@ -10,8 +10,8 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { kqlTransformSourceSchema } from "../../connector/schema/derive.ts";
 import { TABLES } from "../../connector/schema/table-schema.ts";
-import { REPO_ROOT } from "../content/load.ts";
-import { allTables, type FunctionDef } from "../kql/kusto.ts";
+import { REPO_ROOT } from "../../kql/content/load.ts";
+import { allTables, type FunctionDef } from "../../kql/kusto.ts";
 import { createKqlPool, type KqlJob, type KqlPool, type QueryAnalysis } from "./kql.ts";
 
 const sha = (s: string) => createHash("sha256").update(s).digest("hex");

@@ -1,6 +1,6 @@
 /** Worker thread of `createKqlPool`: loads the Kusto service once and analyses the jobs it is sent. */
 import { parentPort, workerData } from "node:worker_threads";
-import type { FunctionDef } from "../kql/kusto.ts";
+import type { FunctionDef } from "../../kql/kusto.ts";
 import { createAnalyzer, type KqlJob } from "./kql.ts";
 
 let analyzeJob = createAnalyzer((workerData as { functions: FunctionDef[] }).functions);

@@ -1,12 +1,12 @@
 /**
- * KQL semantic validation with Microsoft's Kusto language service (`scripts/kql/kusto.ts`): every query
+ * KQL semantic validation with Microsoft's Kusto language service (`kql/kusto.ts`): every query
  * is analysed against one global state holding our tables, the built-in Sentinel tables and our parser
  * functions. The service is a slow Bridge.NET build (tens of ms per query, ~1 s to load), so the queries of
  * a run are analysed in a small pool of worker threads, each loading the service and the state once.
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import type { ParserFunction } from "../content/load.ts";
+import type { ParserFunction } from "../../kql/content/load.ts";
 import {
   analyze,
   buildGlobalState,
@@ -14,7 +14,7 @@ import {
   type K,
   type KqlDiagnostic,
   resultColumns,
-} from "../kql/kusto.ts";
+} from "../../kql/kusto.ts";
 
 export interface QueryAnalysis {
   errors: KqlDiagnostic[];

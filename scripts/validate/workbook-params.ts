@@ -3,7 +3,7 @@
  * `{Name:format}`), and how a query looks once the references are replaced by typed placeholder values,
  * so the Kusto analyser sees a query like the one Azure Monitor runs.
  */
-import type { Workbook, WorkbookItem } from "../content/load.ts";
+import type { Workbook, WorkbookItem } from "../../kql/content/load.ts";
 import type { FieldPath } from "./types.ts";
 
 /** Parameter types of `KqlParameterItem/1.0`. */

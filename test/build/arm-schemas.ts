@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import AjvDraft04Module from "ajv-draft-04";
 import type { ErrorObject } from "ajv";
-import { REPO_ROOT } from "../../scripts/content/load.ts";
+import { REPO_ROOT } from "../../kql/content/load.ts";
 
 export const ARM_SCHEMAS_DIR = join(REPO_ROOT, "..", "shared", "arm-schemas");
 export const armSchemasAvailable = (): boolean => existsSync(join(ARM_SCHEMAS_DIR, "common", "definitions.json"));

@@ -8,8 +8,8 @@ import { inflateRawSync } from "node:zlib";
 import { TABLES } from "../../connector/schema/table-schema.ts";
 import { API_VERSIONS, ROLES } from "../../scripts/build/api-versions.ts";
 import { type Artifact, buildArtifacts, solutionMetadata, writeArtifacts } from "../../scripts/build/index.ts";
-import { REPO_ROOT } from "../../scripts/content/load.ts";
-import { analyze, buildGlobalState, resultColumns } from "../../scripts/kql/kusto.ts";
+import { REPO_ROOT } from "../../kql/content/load.ts";
+import { analyze, buildGlobalState, resultColumns } from "../../kql/kusto.ts";
 import { ArmSchemaValidator, allResources, armSchemasAvailable, type Resource } from "./arm-schemas.ts";
 
 type Template = {

@@ -6,10 +6,10 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parserFunctionDefs } from "../../scripts/content/load.ts";
-import { executeQuery } from "../../scripts/kql/engine/evaluator.ts";
-import { toJsonValue } from "../../scripts/kql/engine/values.ts";
-import { analyze, builtinTables, buildGlobalState, resultColumns } from "../../scripts/kql/kusto.ts";
+import { parserFunctionDefs } from "../../kql/content/load.ts";
+import { executeQuery } from "../../kql/engine/evaluator.ts";
+import { toJsonValue } from "../../kql/engine/values.ts";
+import { analyze, builtinTables, buildGlobalState, resultColumns } from "../../kql/kusto.ts";
 
 const functions = parserFunctionDefs();
 let globals: ReturnType<typeof buildGlobalState> | undefined;

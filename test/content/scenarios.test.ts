@@ -16,12 +16,12 @@ import {
   loadHuntingQueries,
   parserFunctionDefs,
   REPO_ROOT,
-} from "../../scripts/content/load.ts";
-import { ruleWindow } from "../../scripts/kql/detect.ts";
-import type { Row } from "../../scripts/kql/engine/context.ts";
-import { executeQuery } from "../../scripts/kql/engine/evaluator.ts";
-import { toJsonValue } from "../../scripts/kql/engine/values.ts";
-import { allTables } from "../../scripts/kql/kusto.ts";
+} from "../../kql/content/load.ts";
+import { ruleWindow } from "../../kql/detect.ts";
+import type { Row } from "../../kql/engine/context.ts";
+import { executeQuery } from "../../kql/engine/evaluator.ts";
+import { toJsonValue } from "../../kql/engine/values.ts";
+import { allTables } from "../../kql/kusto.ts";
 
 interface Scenario {
   name: string;

@@ -51,7 +51,7 @@ describe("container image definition", { timeout: 60_000 }, () => {
       dependencies: Record<string, string>;
     };
     const missing = new Set<string>();
-    for (const dir of ["connector", "scripts/kql", "scripts/content"]) {
+    for (const dir of ["connector", "kql"]) {
       for (const file of readdirSync(join(ROOT, dir), { recursive: true, encoding: "utf8" })) {
         if (!file.endsWith(".ts")) continue;
         const text = readFileSync(join(ROOT, dir, file), "utf8");

@@ -6,8 +6,8 @@ import { after, test } from "node:test";
 import { detectCommand } from "../../connector/commands/detect.ts";
 import { queryCommand } from "../../connector/commands/query.ts";
 import { UsageError } from "../../connector/commands/types.ts";
-import type { AnalyticsRule } from "../../scripts/content/load.ts";
-import { DetectionError, isoDurationMs, runDetections } from "../../scripts/kql/detect.ts";
+import type { AnalyticsRule } from "../../kql/content/load.ts";
+import { DetectionError, isoDurationMs, runDetections } from "../../kql/detect.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "kql-cmd-"));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { KqlEngineError } from "../../scripts/kql/engine/syntax.ts";
+import { KqlEngineError } from "../../kql/engine/syntax.ts";
 import { run } from "./run.ts";
 
 // The documented join-flavor example: https://learn.microsoft.com/kusto/query/join-operator

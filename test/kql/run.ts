@@ -1,7 +1,7 @@
 /** Conformance test helper: runs KQL on the engine and returns JSON-shaped rows (datetimes ISO). */
-import { executeQuery } from "../../scripts/kql/engine/evaluator.ts";
-import { toJsonValue } from "../../scripts/kql/engine/values.ts";
-import type { FunctionDef } from "../../scripts/kql/kusto.ts";
+import { executeQuery } from "../../kql/engine/evaluator.ts";
+import { toJsonValue } from "../../kql/engine/values.ts";
+import type { FunctionDef } from "../../kql/kusto.ts";
 
 export const NOW = new Date("2026-03-10T12:00:00Z");
 

@@ -10,7 +10,7 @@ import {
   tableReferenceMarkdown,
 } from "../../connector/schema/derive.ts";
 import { EXCHANGE_AUDIT_TABLE, HEALTH_TABLE, TABLES } from "../../connector/schema/table-schema.ts";
-import { analyze, buildGlobalState, resultColumns } from "../../scripts/kql/kusto.ts";
+import { analyze, buildGlobalState, resultColumns } from "../../kql/kusto.ts";
 
 const RESERVED = new Set(["tenantid", "type", "id", "_resourceid", "_subscriptionid", "uniqueid", "title"]);
 

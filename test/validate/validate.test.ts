@@ -5,7 +5,7 @@ import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { REPO_ROOT } from "../../scripts/content/load.ts";
+import { REPO_ROOT } from "../../kql/content/load.ts";
 import { formatOffender, type Offender, type ValidationResult, validateContent } from "../../scripts/validate/index.ts";
 
 const BROKEN = fileURLToPath(new URL("./fixtures/broken/", import.meta.url));

@@ -1,7 +1,7 @@
 /**
  * Loads Microsoft's Kusto language service (`@kusto/language-service-next`, a Bridge.NET build of
  * Kusto.Language) and builds the global state our queries are analysed against: our tables from the
- * schema module, the built-in Sentinel tables the content joins (scripts/kql/tables/*.json), the DCR
+ * schema module, the built-in Sentinel tables the content joins (kql/tables/*.json), the DCR
  * transform `source` tables, and our parser functions.
  *
  * The library is a global-namespace script bundle, not a module: it must be evaluated with `require`
@@ -11,8 +11,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { kqlSchema, kqlTransformSourceSchema } from "../../connector/schema/derive.ts";
-import { TABLES } from "../../connector/schema/table-schema.ts";
+import { kqlSchema, kqlTransformSourceSchema } from "../connector/schema/derive.ts";
+import { TABLES } from "../connector/schema/table-schema.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: the Bridge.NET bundle has no usable module typings
 export type K = any;

@@ -3,7 +3,7 @@
  * Sentinel schedules them: each rule sees the rows whose TimeGenerated lies in (now − queryPeriod, now],
  * and raises an alert when its result row count passes `triggerOperator`/`triggerThreshold`.
  */
-import { type AnalyticsRule, loadAnalyticsRules, parserFunctionDefs } from "../content/load.ts";
+import { type AnalyticsRule, loadAnalyticsRules, parserFunctionDefs } from "./content/load.ts";
 import type { Row, TableProvider } from "./engine/context.ts";
 import { executeQuery } from "./engine/evaluator.ts";
 import { toJsonValue } from "./engine/values.ts";
