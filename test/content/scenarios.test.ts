@@ -28,10 +28,20 @@ interface Scenario {
   kind: "attack" | "benign";
   now: string;
   tables?: Record<string, Record<string, unknown>[] | null>;
+  /** Rows of the tenant allow-list (`ExchangeAuditAllowList`) for this scenario; the shipped one is empty. */
+  allowList?: { Kind: string; Value: string }[];
   expect: { rows?: number; minRows?: number; contains?: Record<string, unknown>[] };
 }
 
 const functions = parserFunctionDefs();
+
+/** The parser functions with `ExchangeAuditAllowList` returning the scenario's rows instead of the shipped empty list. */
+function functionsWithAllowList(allowList: Scenario["allowList"]): typeof functions {
+  if (!allowList) return functions;
+  const rows = allowList.map((r) => `${JSON.stringify(r.Kind)}, ${JSON.stringify(r.Value)}`).join(",\n");
+  const body = `datatable(Kind: string, Value: string)[\n${rows}\n]`;
+  return functions.map((f) => (f.name === "ExchangeAuditAllowList" ? { ...f, body } : f));
+}
 const schemas = new Map(allTables().map((t) => [t.Name, new Set(t.Properties.map((p) => p.Name))]));
 
 /** Column value match: datetimes as instants, numbers numerically, dynamic by JSON value. */
@@ -109,7 +119,7 @@ function register(folder: string, file: string, query: string, rule: AnalyticsRu
       assert.ok(!Number.isNaN(now.getTime()), `scenario 'now' is not a date: ${s.now}`);
       const tables = Object.fromEntries(Object.entries(s.tables ?? {}).map(([k, v]) => [k, v ?? []]));
       const timeRange = rule ? ruleWindow(rule, now) : undefined;
-      const result = executeQuery(query, { tables, now, functions, timeRange });
+      const result = executeQuery(query, { tables, now, functions: functionsWithAllowList(s.allowList), timeRange });
       checkExpect(result.rows, s.expect);
     });
   }
