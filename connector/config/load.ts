@@ -231,6 +231,16 @@ export function withDefaults(raw: Record<string, unknown>, baseDir: string, file
       concurrency: num(coll.concurrency, 4),
       requestsPerMinute: num(coll.requestsPerMinute, 2000),
       batchRows: num(coll.batchRows, 500),
+      sweeps: Array.isArray(coll.sweeps)
+        ? (coll.sweeps as Record<string, unknown>[]).map((x) => ({
+            everyMinutes: num(x?.everyMinutes, 60),
+            horizonHours: num(x?.horizonHours, 24),
+          }))
+        : [
+            { everyMinutes: 60, horizonHours: 24 },
+            { everyMinutes: 1440, horizonHours: 168 },
+          ],
+      healthIntervalSec: num(coll.healthIntervalSec, 900),
     },
     normalize: {
       subjects: str(norm.subjects, "keep"),

@@ -68,6 +68,10 @@ export interface CollectionConfig {
   requestsPerMinute: number;
   batchRows: number;
   timeBudgetSec?: number;
+  /** Reconciliation sweeps (connector/pipeline/sweeps.ts). */
+  sweeps: { everyMinutes: number; horizonHours: number }[];
+  /** Continuous mode: seconds between health rows of an unchanged unit (0 = every poll). */
+  healthIntervalSec: number;
 }
 
 /** The validated configuration with every default filled in. */

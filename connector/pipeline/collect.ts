@@ -5,6 +5,10 @@
  *
  * Guarantees (docs/checkpoints.md): the committed cursor never claims a record the sink did not acknowledge;
  * records are de-duplicated by RecordId against the DedupStore and within the run.
+ *
+ * Live collection (`lateContent` set) also measures lateness, lets the overlap follow it and, once caught up,
+ * runs a due reconciliation sweep (sweep.ts): fully collected blobs are remembered by contentId in the
+ * DedupStore together with their record ids, so a sweep skips them without downloading them.
  */
 import type { Logger } from "../log.ts";
 import { silentLogger } from "../log.ts";
@@ -15,9 +19,21 @@ import { CheckpointConflictError } from "../state/types.ts";
 import type { CheckpointStore, Cursor, CursorKey, DedupStore } from "../state/types.ts";
 import { AckBatcher, type AckedBatch } from "./batcher.ts";
 import { Mutex, type ReaderContext, readBlob } from "./blob-reader.ts";
-import { advanceCursor, cursorFor, cursorWindow, isWindowComplete, pendingBlobs, resumeCursor } from "./cursor.ts";
+import {
+  advanceCursor,
+  cursorFor,
+  cursorWindow,
+  isWindowComplete,
+  lateBlobs,
+  type PendingBlob,
+  pendingBlobs,
+  resumeCursor,
+} from "./cursor.ts";
+import { recordLateness } from "./lateness.ts";
 import { ProgressTracker } from "./progress.ts";
-import { clampWindow, type TimeWindow, type WindowPolicy } from "./windows.ts";
+import { type RecoveredBlob, runSweep, type SweepDeps } from "./sweep.ts";
+import { blobSeenKey, type SweepSchedule, startSweeps } from "./sweeps.ts";
+import { clampWindow, livePolicy, type TimeWindow, type WindowPolicy } from "./windows.ts";
 
 /** Everything a collection unit talks to. */
 export interface CollectDeps {
@@ -58,6 +74,10 @@ export interface CollectOptions {
   /** Stop advancing at this time (backfill end); default: follow `now`. */
   stopAt?: number;
   onProgress?: (p: CollectProgress) => void;
+  /** Live collection: measure lateness, adapt the overlap, run these reconciliation sweeps when due. */
+  lateContent?: { sweeps: readonly SweepSchedule[] };
+  /** Check (and start) the subscription before listing (default true; AF20022/AF20023 start it anyway). */
+  checkSubscription?: boolean;
 }
 
 /** What one unit did: the input of its health row. */
@@ -83,6 +103,16 @@ export interface CollectResult {
   gaps: ContentGap[];
   lost?: TimeWindow;
   durationMs: number;
+  /** Blobs the overlap found published late in this run. */
+  lateBlobs?: number;
+  /** Late content a reconciliation sweep collected after the cursor had passed it. */
+  recovered?: RecoveredBlob[];
+  /** Name of the sweep that ran (`24h/60m`), if any. */
+  sweep?: string;
+  /** Overlap in effect at the end of the run (ms). */
+  overlapMs?: number;
+  /** Rolling lateness distribution at the end of the run. */
+  lateness?: Cursor["lateness"];
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -98,6 +128,7 @@ export async function collectContentType(deps: CollectDeps, options: CollectOpti
   const localNow = deps.now ?? Date.now;
   const now = () => localNow() + deps.client.clockSkewMs();
   const policy = options.policy;
+  const live = options.lateContent;
   const external = options.signal ?? new AbortController().signal;
   const internal = new AbortController();
   const signal = AbortSignal.any([external, internal.signal]);
@@ -135,7 +166,7 @@ export async function collectContentType(deps: CollectDeps, options: CollectOpti
   try {
     const stored = await deps.checkpoints.load(key);
     etag = stored?.etag ?? null;
-    await deps.client.ensureSubscriptions([options.contentType], signal);
+    if (options.checkSubscription !== false) await deps.client.ensureSubscriptions([options.contentType], signal);
     if (!stored && options.startWindow) {
       await save(cursorFor(options.startWindow));
     } else {
@@ -144,6 +175,7 @@ export async function collectContentType(deps: CollectDeps, options: CollectOpti
       if (resumed.changed) await save(resumed.cursor);
       else cursor = resumed.cursor;
     }
+    if (live && !cursor!.sweeps) await startSweepClock();
 
     for (;;) {
       if (signal.aborted) {
@@ -175,19 +207,20 @@ export async function collectContentType(deps: CollectDeps, options: CollectOpti
         listed.push(...page);
       }
       const pending = pendingBlobs(cursor!, listed);
+      if (live) noteLateness(pending);
       log.debug("listed window", {
         windowStart: iso(window.start),
         windowEnd: iso(window.end),
         blobs: listed.length,
         pending: pending.length,
       });
-      const windowOk = await collectBlobs(pending, listed.length, window);
+      const windowOk = (await collectBlobs(pending, listed.length, window)).ok;
       if (!windowOk || signal.aborted) {
         result.stopped = signal.aborted && !internal.signal.aborted;
         break;
       }
       if (!isWindowComplete(cursor!, listed)) break;
-      const next = advanceCursor(cursor!, listed, now(), policy, options.stopAt);
+      const next = advanceCursor(cursor!, listed, now(), policyOf(cursor!), options.stopAt);
       if (!next) {
         result.caughtUp = true;
         break;
@@ -196,6 +229,7 @@ export async function collectContentType(deps: CollectDeps, options: CollectOpti
       dirty = true;
       if (Date.now() - lastSave >= ADVANCE_COMMIT_INTERVAL_MS) await save(next);
     }
+    if (live && result.caughtUp && result.status !== "failed" && !signal.aborted) await sweepIfDue();
   } catch (err) {
     if (external.aborted && !internal.signal.aborted) result.stopped = true;
     else fail(err);
@@ -210,6 +244,10 @@ export async function collectContentType(deps: CollectDeps, options: CollectOpti
   result.deadLettered += counters.rejected;
   const c = cursor! as Cursor | undefined;
   if (c?.newestContentCreated) result.newestContentCreated = c.newestContentCreated;
+  if (live && c) {
+    result.overlapMs = policyOf(c).overlapMs;
+    if (c.lateness) result.lateness = c.lateness;
+  }
   if (result.status !== "failed" && (result.gaps.length > 0 || result.deadLettered > 0 || result.lost)) {
     result.status = "degraded";
   }
@@ -225,8 +263,58 @@ export async function collectContentType(deps: CollectDeps, options: CollectOpti
     deadLettered: result.deadLettered,
     gaps: result.gaps.length,
     newestContentCreated: result.newestContentCreated,
+    ...(live ? { lateBlobs: result.lateBlobs ?? 0, recovered: result.recovered?.length ?? 0 } : {}),
   });
   return result;
+
+  /** The window policy for this cursor: live collection re-lists an overlap that follows observed lateness. */
+  function policyOf(c: Cursor): WindowPolicy {
+    return live ? livePolicy(policy, c.lateness) : policy;
+  }
+
+  /** Records the lateness of a listing's new blobs (late ones: now - contentCreated; the others: on time). */
+  function noteLateness(pending: readonly PendingBlob[]) {
+    const late = lateBlobs(cursor!, pending);
+    const fresh = pending.filter((p) => cursor!.inBlob[p.ref.contentId] === undefined).length - late.length;
+    if (late.length === 0 && fresh === 0) return;
+    const t = now();
+    const seconds = late.map((p) => (t - Date.parse(p.ref.contentCreated)) / 1000);
+    cursor = { ...cursor!, lateness: recordLateness(cursor!.lateness, [...seconds, ...Array(fresh).fill(0)]) };
+    if (late.length > 0) {
+      result.lateBlobs = (result.lateBlobs ?? 0) + late.length;
+      log.info("late-published blobs found by the overlap", {
+        blobs: late.length,
+        maxLatenessSeconds: Math.round(Math.max(...seconds)),
+      });
+    }
+  }
+
+  /**
+   * First live run with sweeps: the blobs already done are remembered as seen, and nothing published before
+   * the current window is swept (those blobs were collected before sweeps existed and were never remembered).
+   */
+  async function startSweepClock() {
+    const ids = cursor!.doneContentIds.map((id) => blobSeenKey(options.contentType, id));
+    if (ids.length > 0) await deps.dedup.remember(ids, localNow());
+    await deps.dedup.flush();
+    await save({ ...cursor!, sweeps: startSweeps(live!.sweeps, now(), Date.parse(cursor!.windowStart)) });
+  }
+
+  async function sweepIfDue() {
+    const sweepDeps: SweepDeps = {
+      client: deps.client,
+      dedup: deps.dedup,
+      log,
+      now,
+      signal,
+      collect: (pending, window) => collectBlobs(pending, pending.length, window, "sweep"),
+    };
+    const outcome = await runSweep(sweepDeps, cursor!, options.contentType, live!.sweeps, policy);
+    if (!outcome) return;
+    result.sweep = outcome.name;
+    result.recovered = [...(result.recovered ?? []), ...outcome.recovered];
+    if (outcome.cursor) await save(outcome.cursor);
+  }
 
   function fail(err: unknown) {
     result.status = "failed";
@@ -245,8 +333,14 @@ export async function collectContentType(deps: CollectDeps, options: CollectOpti
   }
 
   /** Reads the pending blobs of one window; returns false when the unit must stop (failure). */
-  async function collectBlobs(pending: ReturnType<typeof pendingBlobs>, listedCount: number, window: TimeWindow) {
+  async function collectBlobs(
+    pending: readonly PendingBlob[],
+    listedCount: number,
+    window: TimeWindow,
+    mode: "cursor" | "sweep" = "cursor",
+  ): Promise<{ ok: boolean; newRows: Map<string, number> }> {
     const tracker = new ProgressTracker(cursor!);
+    const newRows = new Map<string, number>();
     const inFlight = new Set<string>();
     const dedupLock = new Mutex();
     let blobsDone = listedCount - pending.length;
@@ -259,9 +353,14 @@ export async function collectContentType(deps: CollectDeps, options: CollectOpti
       // Remember before committing: after a crash in between, the re-read records are recognised as delivered.
       // The cursor is the delivery guarantee; the de-duplication memory is best effort, so its failure (e.g. a
       // storage outage) is logged and collection goes on rather than stopping.
+      // Live collection also remembers each completed blob, so a sweep skips it without downloading it.
+      const blobKeys = live
+        ? batch.marks.filter((m) => m.complete).map((m) => blobSeenKey(options.contentType, m.contentId))
+        : [];
       await dedupLock.run(async () => {
         try {
-          if (batch.recordIds.length > 0) await deps.dedup.remember(batch.recordIds, localNow());
+          const ids = blobKeys.length > 0 ? [...batch.recordIds, ...blobKeys] : batch.recordIds;
+          if (ids.length > 0) await deps.dedup.remember(ids, localNow());
         } catch (err) {
           log.warn("could not remember delivered ids; duplicates may pass", { error: err });
         } finally {
@@ -273,7 +372,8 @@ export async function collectContentType(deps: CollectDeps, options: CollectOpti
       } catch (err) {
         log.warn("could not persist de-duplication ids; duplicates may pass after a restart", { error: err });
       }
-      await save(tracker.snapshot());
+      // A sweep's progress lives in the DedupStore (records and blobs remembered), not in the cursor's window.
+      if (mode === "cursor") await save(tracker.snapshot());
       blobsDone += batch.marks.filter((m) => m.complete).length;
       options.onProgress?.({ window, blobsListed: listedCount, blobsDone, rowsOut: result.rowsOut });
     };
@@ -302,7 +402,9 @@ export async function collectContentType(deps: CollectDeps, options: CollectOpti
     const worker = async () => {
       while (next < pending.length && !signal.aborted) {
         const blob = pending[next++]!;
+        const kept = counters.recordsIn - counters.duplicates - counters.rejected;
         const outcome = await readBlob(ctx, blob);
+        newRows.set(blob.ref.contentId, counters.recordsIn - counters.duplicates - counters.rejected - kept);
         if (outcome.kind === "gap") {
           const gap: ContentGap = {
             contentType: options.contentType,
@@ -330,15 +432,17 @@ export async function collectContentType(deps: CollectDeps, options: CollectOpti
         }
       }
     };
-    const workers = Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 4, pending.length)) }, worker);
+    // A sweep reads one blob at a time (it rarely has more than a few), so new rows can be attributed to a blob.
+    const width = mode === "sweep" ? 1 : (options.concurrency ?? 4);
+    const workers = Array.from({ length: Math.max(1, Math.min(width, pending.length)) }, worker);
     await Promise.all(workers);
     // Drain: what was read (also when stopping) is sent and committed, unless delivery already failed.
     if (!batcher.failure) await batcher.flush().catch(() => {});
     if (batcher.failure) {
       fail(batcher.failure);
-      return false;
+      return { ok: false, newRows };
     }
-    cursor = tracker.snapshot();
-    return ok;
+    if (mode === "cursor") cursor = tracker.snapshot();
+    return { ok, newRows };
   }
 }

@@ -8,6 +8,7 @@
  */
 import type { ContentBlobRef } from "../source/types.ts";
 import type { Cursor } from "../state/types.ts";
+import { latenessProblems } from "./lateness.ts";
 import { clampWindow, initialWindow, nextWindow, type TimeWindow, type WindowPolicy } from "./windows.ts";
 
 /** A blob still to fetch, with how many of its records were already delivered. */
@@ -111,7 +112,32 @@ export function advanceCursor(
   for (const r of listed) {
     if (done.has(r.contentId) && Date.parse(r.contentCreated) >= next.start) keep.add(r.contentId);
   }
-  return cursorFor(next, [...keep], cursor.newestContentCreated);
+  const listedUntil = Math.max(Date.parse(cursor.listedUntil ?? cursor.windowEnd), Date.parse(cursor.windowEnd));
+  return {
+    ...carried(cursor),
+    ...cursorFor(next, [...keep], cursor.newestContentCreated),
+    listedUntil: iso(listedUntil),
+  };
+}
+
+/** The long-lived parts of a cursor (lateness, sweeps) that every new window carries over. */
+function carried(cursor: Cursor): Partial<Cursor> {
+  const out: Partial<Cursor> = {};
+  if (cursor.lateness) out.lateness = cursor.lateness;
+  if (cursor.sweeps) out.sweeps = cursor.sweeps;
+  return out;
+}
+
+/**
+ * The pending blobs that were published late: new in time a complete earlier listing already covered
+ * (before `listedUntil`) and not partly delivered (those were seen before). See lateness.ts.
+ */
+export function lateBlobs(cursor: Cursor, pending: readonly PendingBlob[]): PendingBlob[] {
+  if (!cursor.listedUntil) return [];
+  const until = Date.parse(cursor.listedUntil);
+  return pending.filter(
+    (p) => Date.parse(p.ref.contentCreated) < until && cursor.inBlob[p.ref.contentId] === undefined,
+  );
 }
 
 /** Checks a cursor document loaded from storage; returns the problems found (empty when valid). */
@@ -129,6 +155,14 @@ export function cursorProblems(value: unknown): string[] {
   const ib = c.inBlob;
   if (!ib || typeof ib !== "object" || Object.values(ib).some((n) => !Number.isInteger(n) || (n as number) < 0)) {
     problems.push("inBlob is not a map of record counts");
+  }
+  if (c.listedUntil !== undefined && (typeof c.listedUntil !== "string" || Number.isNaN(Date.parse(c.listedUntil)))) {
+    problems.push("listedUntil is not a time");
+  }
+  if (c.lateness !== undefined) problems.push(...latenessProblems(c.lateness));
+  const sw = c.sweeps as { since?: unknown; last?: unknown } | undefined;
+  if (sw !== undefined && (typeof sw?.since !== "string" || !sw.last || typeof sw.last !== "object")) {
+    problems.push("sweeps is not a sweep state");
   }
   return problems;
 }

@@ -1,10 +1,12 @@
 /**
  * One heartbeat row per run and content type (`ExchangeAuditHealth_CL`): lag, counts, gaps, throttling.
- * Operators alert on it (no row for an hour = connector down; Gaps > 0 = data lost; LagSeconds rising).
+ * Operators alert on it (no row for an hour = connector down; Gaps > 0 = data lost; LagSeconds rising;
+ * RecoveredBlobs > 0 = content came later than the overlap and only a reconciliation sweep caught it).
  */
 import type { HealthRow } from "../schema/table-schema.ts";
 import type { SourceStats } from "../source/types.ts";
 import { VERSION } from "../version.ts";
+import { latenessSummary } from "./lateness.ts";
 import type { CollectResult } from "./collect.ts";
 
 /** Source counters accumulated by a unit (difference of `stats()` before and after). */
@@ -32,6 +34,17 @@ export function buildHealthRow(
   }
   if (result.deadLettered > 0) problems.push(`${result.deadLettered} record(s) dead-lettered`);
   if (throttled > 0) problems.push(`${throttled} throttled response(s)`);
+  // Recovered late content is not data loss (the sweep delivered it), so it does not degrade the status; the
+  // message says it and the connector-health rule raises it (the overlap was too short for it).
+  const recovered = result.recovered ?? [];
+  const notes = [...problems];
+  if (recovered.length > 0) {
+    const maxH = Math.max(...recovered.map((r) => r.latenessSeconds)) / 3600;
+    notes.push(
+      `${recovered.length} late-published blob(s) recovered by the ${result.sweep ?? ""} sweep, up to ${maxH.toFixed(1)} h late`,
+    );
+  }
+  const lateness = latenessSummary(result.lateness);
   const status = result.status === "failed" ? "failed" : problems.length > 0 ? "degraded" : "ok";
   const newest = result.newestContentCreated ?? null;
   return {
@@ -42,7 +55,7 @@ export function buildHealthRow(
     ConnectorTenant: result.tenantId,
     ContentType: result.contentType,
     Status: status,
-    Message: problems.join("; ").slice(0, 8000),
+    Message: notes.join("; ").slice(0, 8000),
     WindowStart: result.firstWindowStart ?? null,
     WindowEnd: result.lastWindowEnd ?? null,
     NewestContentCreated: newest,
@@ -63,5 +76,15 @@ export function buildHealthRow(
     ThrottledResponses: throttled,
     Retries: context.source?.retries ?? 0,
     DurationMs: result.durationMs,
+    Requests: context.source?.requests ?? 0,
+    LateBlobs: result.lateBlobs ?? 0,
+    LatenessP50Seconds: lateness.p50,
+    LatenessP99Seconds: lateness.p99,
+    LatenessMaxSeconds: lateness.max,
+    OverlapHours: result.overlapMs === undefined ? null : result.overlapMs / 3_600_000,
+    Sweep: result.sweep ?? "",
+    RecoveredBlobs: recovered.length,
+    RecoveredRecords: recovered.reduce((n, r) => n + r.records, 0),
+    RecoveredDetails: recovered.slice(0, 50),
   };
 }

@@ -47,9 +47,9 @@ export class ProgressTracker {
 
   /** The cursor to commit now. */
   snapshot(): Cursor {
+    // Carries the cursor's other fields (listedUntil, lateness, sweeps) unchanged.
     const c: Cursor = {
-      windowStart: this.base.windowStart,
-      windowEnd: this.base.windowEnd,
+      ...this.base,
       doneContentIds: [...this.done],
       inBlob: Object.fromEntries(this.inBlob),
       version: 1,

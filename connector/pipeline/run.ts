@@ -8,6 +8,8 @@ import type { SourceStats } from "../source/types.ts";
 import type { CursorKey } from "../state/types.ts";
 import { type CollectProgress, type CollectResult, collectContentType } from "./collect.ts";
 import { buildHealthRow, statsDelta } from "./health.ts";
+import { HealthCadence } from "./health-cadence.ts";
+import { DEFAULT_SWEEPS, type SweepSchedule } from "./sweeps.ts";
 import type { Runtime, RuntimeTenant } from "./wire.ts";
 import { makeWindowPolicy, toSecond } from "./windows.ts";
 
@@ -27,6 +29,29 @@ export interface RunOptions {
   backfill?: BackfillRange;
   /** Progress of each unit (backfill progress bar). */
   onProgress?: (unit: { tenantId: string; contentType: string }, p: CollectProgress) => void;
+  /** Continuous mode: health rows on a cadence (default: one per unit and run). */
+  health?: HealthCadence;
+}
+
+/** Subscriptions are checked at a unit's first run, then hourly; AF20022/AF20023 start them in between. */
+const SUBSCRIPTION_CHECK_MS = 60 * 60 * 1000;
+const subscriptionChecked = new WeakMap<object, Map<string, number>>();
+
+function subscriptionDue(client: object, contentType: string, now: number): boolean {
+  const last = subscriptionChecked.get(client)?.get(contentType);
+  return last === undefined || now - last >= SUBSCRIPTION_CHECK_MS;
+}
+
+function subscriptionDone(client: object, contentType: string, now: number): void {
+  const map = subscriptionChecked.get(client) ?? new Map<string, number>();
+  subscriptionChecked.set(client, map.set(contentType, now));
+}
+
+/** The configured sweeps as schedules (defaults when the configuration object predates them). */
+function sweepSchedules(runtime: Runtime): readonly SweepSchedule[] {
+  const configured = runtime.config.collection.sweeps;
+  if (!configured) return DEFAULT_SWEEPS;
+  return configured.map((s) => ({ intervalMs: s.everyMinutes * 60_000, horizonMs: s.horizonHours * 3_600_000 }));
 }
 
 /** What one run did. */
@@ -107,6 +132,8 @@ async function runUnit(
   const before: SourceStats = tenant.client.stats();
   const c = runtime.config.collection;
   const backfill = options.backfill;
+  const clock = runtime.now ?? Date.now;
+  const checkSubscription = subscriptionDue(tenant.client, contentType, clock());
   try {
     const result = await collectContentType(
       {
@@ -132,6 +159,8 @@ async function runUnit(
         keepAuditData: runtime.config.normalize.keepAuditData,
         signal,
         checkpointKey: key,
+        checkSubscription,
+        ...(backfill ? {} : { lateContent: { sweeps: sweepSchedules(runtime) } }),
         ...(backfill
           ? {
               startWindow: {
@@ -146,6 +175,7 @@ async function runUnit(
           : {}),
       },
     );
+    if (checkSubscription && result.status !== "failed") subscriptionDone(tenant.client, contentType, clock());
     if (lease?.signal.aborted) {
       result.problems.push("the lease was lost during the run; another instance may have taken over");
     }
@@ -166,8 +196,9 @@ async function runUnit(
       gaps: row.Gaps,
       throttled: row.ThrottledResponses,
     });
+    const toSend = options.health ? options.health.offer(`${tenantId}|${key.contentType}`, row, now) : row;
     try {
-      await runtime.sink.send("health", [row]);
+      if (toSend) await runtime.sink.send("health", [toSend]);
     } catch (err) {
       runtime.logger.warn("could not send the health row", { tenantId, contentType, error: err });
     }
@@ -200,11 +231,13 @@ export async function runContinuously(
   options: { signal: AbortSignal; intervalMs?: number; timeBudgetMs?: number; onRun?: (r: RunReport) => void },
 ): Promise<RunReport | undefined> {
   const interval = options.intervalMs ?? runtime.config.collection.pollIntervalSec * 1000;
+  const health = new HealthCadence((runtime.config.collection.healthIntervalSec ?? 900) * 1000);
   let last: RunReport | undefined;
   while (!options.signal.aborted) {
     try {
       last = await runOnce(runtime, {
         signal: options.signal,
+        health,
         ...(options.timeBudgetMs ? { timeBudgetMs: options.timeBudgetMs } : {}),
       });
       options.onRun?.(last);
@@ -214,5 +247,8 @@ export async function runContinuously(
     if (options.signal.aborted) break;
     await pause(last && !last.caughtUp && last.ok ? Math.min(interval, 5_000) : interval, options.signal);
   }
+  // Counts of polls whose rows were held are not dropped on stop.
+  const held = health.drain();
+  if (held.length > 0) await runtime.sink.send("health", held).catch(() => {});
   return last;
 }

@@ -7,6 +7,7 @@
  * future and clamps to the retention with a safety margin. Everything here is a pure function of `now` so
  * it can be tested table-driven.
  */
+import { adaptiveOverlapMs, type LatenessStats } from "./lateness.ts";
 
 /** The API rejects list windows longer than 24 h (AF20030/AF20055; reference §3.1). */
 export const MAX_QUERY_WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -166,4 +167,15 @@ export function nextWindow(
 /** Splits `[from, to)` into consecutive windows of at most `stepMs` (used for progress estimates). */
 export function countSteps(from: number, to: number, stepMs: number): number {
   return to <= from ? 0 : Math.ceil((to - from) / stepMs);
+}
+
+/**
+ * The policy of live collection: the overlap follows the observed lateness (lateness.ts), never below the
+ * configured overlap and never above what one 24 h listing can hold with a step; the catch-up step shrinks
+ * accordingly so overlap + step stays within the API's 24 h.
+ */
+export function livePolicy(policy: WindowPolicy, lateness: LatenessStats | undefined): WindowPolicy {
+  const overlapMs = adaptiveOverlapMs(lateness, policy.overlapMs, MAX_QUERY_WINDOW_MS - policy.windowMs);
+  if (overlapMs === policy.overlapMs) return policy;
+  return { ...policy, overlapMs, catchUpWindowMs: Math.max(policy.windowMs, MAX_QUERY_WINDOW_MS - overlapMs) };
 }

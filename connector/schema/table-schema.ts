@@ -234,6 +234,32 @@ export const HEALTH_COLUMNS = [
   col("ThrottledResponses", "long", "Responses that signalled throttling (AF429, HTTP 429) in this run."),
   col("Retries", "long", "Requests retried after transient failures in this run."),
   col("DurationMs", "long", "Duration of the run in milliseconds."),
+  col("Requests", "long", "Requests sent to the Management Activity API in this run (listings, blobs, subscriptions)."),
+  col(
+    "LateBlobs",
+    "long",
+    "Blobs found published late by re-listing the overlap: new in time an earlier complete listing covered.",
+  ),
+  col(
+    "LatenessP50Seconds",
+    "real",
+    "Median publication lateness of this tenant and content type (rolling distribution; 0 = listed on time).",
+  ),
+  col("LatenessP99Seconds", "real", "99th percentile of the publication lateness (bucket upper bound)."),
+  col("LatenessMaxSeconds", "real", "Largest publication lateness still in the rolling distribution."),
+  col("OverlapHours", "real", "Overlap re-listed by each poll: follows the lateness, floor overlapHours, at most 23."),
+  col("Sweep", "string", "Reconciliation sweep that ran in this run (horizon/interval, e.g. 24h/60m), or empty."),
+  col(
+    "RecoveredBlobs",
+    "long",
+    "Late content a reconciliation sweep collected after the cursor had passed it (blobs); 0 when none.",
+  ),
+  col("RecoveredRecords", "long", "Rows delivered from recovered late content."),
+  col(
+    "RecoveredDetails",
+    "dynamic",
+    "For each recovered blob: contentId, contentCreated, latenessSeconds and records (at most 50).",
+  ),
 ] as const satisfies readonly ColumnDef[];
 
 export const EXCHANGE_AUDIT_TABLE: TableDef = {

@@ -21,6 +21,12 @@ export interface Cursor {
   inBlob: Record<string, number>;
   /** Newest contentCreated fully delivered so far (ISO), for lag. */
   newestContentCreated?: string;
+  /** End of the newest completely collected window (ISO): blobs new before it were published late. */
+  listedUntil?: string;
+  /** Rolling lateness distribution of this (tenant, content type) (connector/pipeline/lateness.ts). */
+  lateness?: { counts: number[]; maxSeconds: number };
+  /** Reconciliation sweep bookkeeping (connector/pipeline/sweeps.ts). */
+  sweeps?: { since: string; last: Record<string, string> };
   /** Schema version of this cursor document. */
   version: 1;
 }

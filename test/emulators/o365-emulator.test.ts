@@ -60,6 +60,24 @@ describe("deterministic publisher", () => {
     assert.ok(late.length > 0 && late.length < blobs.length);
     for (const b of late) assert.equal(b.visibleAt - b.created, 4 * HOUR);
   });
+
+  test("by default spreads lateness as documented: most within minutes, a tail of hours, rare stragglers beyond 12 h", () => {
+    const many = Array.from({ length: 40 }, (_, i) => i);
+    const lateness = many.flatMap((seed) =>
+      publishBlobs(records, { seed, recordsPerBlob: 1 }).map((b) => b.visibleAt - b.created),
+    );
+    const share = (f: (ms: number) => boolean) => lateness.filter(f).length / lateness.length;
+    assert.ok(lateness.length > 30_000, `${lateness.length} blobs`);
+    assert.ok(share((ms) => ms <= 5 * 60_000) > 0.96, "most within 5 minutes");
+    assert.ok(share((ms) => ms > 2 * HOUR) > 0.004, "a tail of hours");
+    assert.ok(share((ms) => ms > 12 * HOUR) > 0.0005, "stragglers beyond 12 h");
+    assert.ok(Math.max(...lateness) <= 36 * HOUR, "none beyond the modelled 36 h");
+  });
+
+  test("an explicit fixed lateness replaces the distribution", () => {
+    const blobs = publishBlobs(records, { seed: 5, lateFraction: 0 });
+    assert.ok(blobs.every((b) => b.visibleAt === b.created));
+  });
 });
 
 describe("O365 emulator API", () => {

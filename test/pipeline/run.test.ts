@@ -161,22 +161,29 @@ describe("runs", () => {
     assert.equal(sink.health.at(-1)!.Status, "degraded");
   });
 
-  it("polls until its signal aborts and returns the last report", async () => {
+  it("polls until its signal aborts, holds unchanged health rows for the cadence and sends them at the stop", async () => {
     const source = new FakeSource(() => NOW);
     blobs(source, 4);
     const { runtime, sink } = await runtimeWith(source);
     const stop = new AbortController();
     let runs = 0;
+    let polledRequests = 0;
     const last = await runContinuously(runtime, {
       signal: stop.signal,
       intervalMs: 5,
       onRun: () => {
+        polledRequests = source.stats().requests;
         if (++runs === 3) stop.abort();
       },
     });
     assert.equal(runs, 3);
     assert.equal(last?.ok, true);
-    assert.equal(sink.health.length, 3);
+    // First poll at once; the two unchanged ones held (15-minute cadence) and sent merged when stopping.
+    assert.equal(sink.health.length, 2);
+    assert.equal(
+      sink.health.reduce((n, r) => n + Number(r.Requests), 0),
+      polledRequests,
+    );
   });
 
   it("backfills a past range under its own checkpoint without touching the live cursor", async () => {

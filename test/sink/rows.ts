@@ -167,5 +167,22 @@ export function healthRow(now = new Date()): HealthRow {
     ThrottledResponses: 1,
     Retries: 1,
     DurationMs: 48211,
+    Requests: 31,
+    LateBlobs: 1,
+    LatenessP50Seconds: 0,
+    LatenessP99Seconds: 3600,
+    LatenessMaxSeconds: 10800,
+    OverlapHours: 2,
+    Sweep: "24h/60m",
+    RecoveredBlobs: 1,
+    RecoveredRecords: 40,
+    RecoveredDetails: [
+      {
+        contentId: "20260310091041242050872$20260310091041242050872$audit_exchange$Audit_Exchange$emea0036",
+        contentCreated: new Date(now.getTime() - 10_800_000).toISOString(),
+        latenessSeconds: 10800,
+        records: 40,
+      },
+    ],
   };
 }

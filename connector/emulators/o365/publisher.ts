@@ -1,10 +1,13 @@
 /**
  * Deterministic publisher of the O365 emulator: turns audit records into content blobs the way the service
  * behaves (o365-management-api.md §0, §5): a blob appears 60-90 min after its events, records inside a blob
- * are unordered, some records are delivered again in a later blob with their keys reordered, and some blobs
- * are published late (their `contentCreated` falls in a window a collector has already listed).
+ * are unordered, some records are delivered again in a later blob with their keys reordered, and blobs are
+ * published late (their `contentCreated` falls in a window a collector has already listed): by default
+ * following the documented distribution of lateness.ts, or a fixed delay for a fraction of blobs when a test
+ * sets `lateFraction` / `lateDelayMs`.
  */
 import { seededRandom } from "../../util/random.ts";
+import { DEFAULT_LATENESS, type LatenessBand, sampleLateness } from "./lateness.ts";
 
 export { seededRandom };
 
@@ -31,10 +34,15 @@ export interface PublisherOptions {
   recordsPerBlob?: number;
   /** Fraction of records delivered a second time in a later blob (same Id, keys reordered). Default 0.02. */
   duplicateFraction?: number;
-  /** Fraction of blobs that become visible only `lateDelayMs` after their contentCreated. Default 0.02. */
+  /**
+   * Fixed lateness instead of the distribution: this fraction of blobs becomes visible only `lateDelayMs`
+   * after its contentCreated, the others at once. Setting either switches to this mode (defaults 0.02, 3 h).
+   */
   lateFraction?: number;
-  /** Late-publication delay. Default 3 hours. */
+  /** Late-publication delay of the fixed mode. */
   lateDelayMs?: number;
+  /** Lateness distribution when neither `lateFraction` nor `lateDelayMs` is set. Default DEFAULT_LATENESS. */
+  lateness?: readonly LatenessBand[];
   /** Maps a record to its content type. Default: by `Workload`, Exchange → Audit.Exchange. */
   contentTypeOf?: (record: Record<string, unknown>) => string;
   /** Time used for records without a parsable CreationTime. */
@@ -81,8 +89,14 @@ export function publishBlobs(records: readonly unknown[], options: PublisherOpti
   const latMax = Math.max(latMin, options.latencyMaxMs ?? 90 * MINUTE);
   const perBlob = Math.max(1, options.recordsPerBlob ?? 50);
   const dupFraction = options.duplicateFraction ?? 0.02;
+  const fixed = options.lateFraction !== undefined || options.lateDelayMs !== undefined;
   const lateFraction = options.lateFraction ?? 0.02;
   const lateDelay = options.lateDelayMs ?? 180 * MINUTE;
+  const bands = options.lateness ?? DEFAULT_LATENESS;
+  // The distribution draws from its own stream, so a seed gives the same blobs, records and duplicates
+  // (and, in the fixed mode, the same late blobs as before the distribution existed).
+  const lateRand = seededRandom((options.seed ?? 1) * 7919 + 17);
+  const lateOf = (draw: number) => (fixed ? (draw < lateFraction ? lateDelay : 0) : sampleLateness(bands, lateRand));
   const typeOf = options.contentTypeOf ?? defaultContentTypeOf;
   const fallback = options.fallbackTimeMs ?? Date.now();
   let seq = options.idOffset ?? 0;
@@ -108,12 +122,11 @@ export function publishBlobs(records: readonly unknown[], options: PublisherOpti
         chunk.map((c) => c.record),
         rand,
       );
-      const late = rand() < lateFraction;
       typed.push({
         contentType,
         contentId: contentIdFor(created, contentType, ++seq),
         created,
-        visibleAt: late ? created + lateDelay : created,
+        visibleAt: created + lateOf(rand()),
         expiration: created + RETENTION_MS,
         records: recordsInBlob,
       });
