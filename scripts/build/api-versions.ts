@@ -16,6 +16,7 @@ export const API_VERSIONS = {
   "Microsoft.Insights/dataCollectionEndpoints": "2023-03-11",
   "Microsoft.ManagedIdentity/userAssignedIdentities": "2023-01-31",
   "Microsoft.Authorization/roleAssignments": "2022-04-01",
+  "Microsoft.Resources/deployments": "2022-09-01",
   "Microsoft.Storage/storageAccounts": "2023-05-01",
   "Microsoft.Storage/storageAccounts/blobServices": "2023-05-01",
   "Microsoft.Storage/storageAccounts/blobServices/containers": "2023-05-01",
@@ -34,9 +35,10 @@ export type ResourceType = keyof typeof API_VERSIONS;
 /** Role definitions the infra template may assign (least privilege; nothing else is allowed). */
 export const ROLES = {
   monitoringMetricsPublisher: "3913510d-42f4-4e42-8a64-420c390055eb",
+  storageBlobDataOwner: "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
   storageBlobDataContributor: "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
-  storageTableDataContributor: "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3",
   keyVaultSecretsUser: "4633458b-17de-408a-b874-0445c86b69e6",
+  acrPull: "7f951dda-4ed3-4680-a7ca-43fe172d538d",
 } as const;
 
 export const DEPLOYMENT_TEMPLATE_SCHEMA =

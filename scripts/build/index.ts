@@ -2,13 +2,14 @@
  * `npm run build`: turns the content pack and the table schema into deployable, deterministic artifacts
  * (same input → byte-identical output; no timestamps):
  * - dist/solution/mainTemplate.json, createUiDefinition.json, <version>.zip (Content Hub package)
- * - dist/infra/azuredeploy.json (tables, DCR, identity, roles, hosting)
+ * - dist/infra/azuredeploy.json (tables, DCR, identity, roles, hosting) and its wrapper deploy/main.bicep
  * - docs/table-reference.md, docs/content-catalog.md
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { tableReferenceMarkdown } from "../../connector/schema/derive.ts";
 import { type ContentKind, type ContentProblem, loadContent, REPO_ROOT } from "../../kql/content/load.ts";
+import { bicepWrapper } from "./bicep.ts";
 import { contentCatalogMarkdown } from "./catalog.ts";
 import { infraTemplate } from "./infra.ts";
 import { toJsonText } from "./json.ts";
@@ -62,6 +63,7 @@ export function buildArtifacts(root: string = REPO_ROOT, meta: SolutionMetadata 
   const text = (path: string, s: string): Artifact => ({ path, data: Buffer.from(s, "utf8") });
   const main = text("dist/solution/mainTemplate.json", toJsonText(solutionTemplate(content, meta)));
   const ui = text("dist/solution/createUiDefinition.json", toJsonText(createUiDefinition(content, meta)));
+  const infra = infraTemplate();
   const zip: Artifact = {
     path: `dist/solution/${meta.version}.zip`,
     data: createZip([
@@ -74,7 +76,8 @@ export function buildArtifacts(root: string = REPO_ROOT, meta: SolutionMetadata 
       main,
       ui,
       zip,
-      text("dist/infra/azuredeploy.json", toJsonText(infraTemplate())),
+      text("dist/infra/azuredeploy.json", toJsonText(infra)),
+      text("deploy/main.bicep", bicepWrapper(infra as Parameters<typeof bicepWrapper>[0])),
       text("docs/table-reference.md", tableReferenceMarkdown()),
       text("docs/content-catalog.md", contentCatalogMarkdown(content)),
     ],

@@ -1,49 +1,63 @@
 /**
  * Hosting resources of `dist/infra/azuredeploy.json`, selected by the `hosting` parameter:
- * state storage (no shared keys, TLS 1.2, blob containers + a table), Key Vault (RBAC) for the O365
- * certificate, optional Application Insights, and either a Flex Consumption function app or a
- * scheduled Container Apps job, both running as the connector's user-assigned identity.
+ * state storage (no shared keys, TLS 1.2, blob containers), Key Vault (RBAC) for the O365 certificate,
+ * optional Application Insights, and either a Flex Consumption function app or a scheduled Container Apps
+ * job in a workload-profiles environment, both running as the connector's user-assigned identity.
+ *
+ * | hosting          | created                                                     | code comes from |
+ * | ---------------- | ----------------------------------------------------------- | --------------- |
+ * | functions        | storage, Key Vault, App Insights?, FC1 plan, function app   | `npm run package` zip, published to the app |
+ * | containerAppsJob | storage, Key Vault, environment (logs to the workspace), job | `containerImage` (Azure Container Registry via AcrPull) |
+ * | none             | nothing here (ingestion resources only)                     | run the connector elsewhere |
+ *
+ * Both read the certificate from Key Vault themselves at run time (EXO_AUDIT_KEY_VAULT_URL +
+ * EXO_AUDIT_CERTIFICATE_NAME), so nothing here resolves a secret at create time: the certificate is
+ * uploaded after the deployment.
  */
 import { NODE_OPTIONS_VALUE } from "../../connector/hosting/node-flags.ts";
-import { API_VERSIONS, ROLES } from "./api-versions.ts";
-import { DCR_ID, IDENTITY_ID, inner, roleAssignment } from "./infra-ingestion.ts";
+import { API_VERSIONS } from "./api-versions.ts";
+import { required } from "./json.ts";
+import {
+  DCR_ID,
+  DCR_IMMUTABLE_ID,
+  ENV_ID,
+  FUNCTIONS,
+  HOSTED,
+  IDENTITY_ID,
+  IDENTITY_REF,
+  INGESTION_ENDPOINT,
+  INSIGHTS_ID,
+  inner,
+  JOB,
+  PLAN_ID,
+  ROLES_DEPLOYMENT_ID,
+  ref,
+  STORAGE_ID,
+  VAULT_ID,
+  WORKSPACE_ID,
+} from "./infra-ids.ts";
 
 type Resource = Record<string, unknown>;
 
-const HOSTED = "[not(equals(parameters('hosting'), 'none'))]";
-const FUNCTIONS = "[equals(parameters('hosting'), 'functions')]";
-const JOB = "[equals(parameters('hosting'), 'containerAppsJob')]";
 const APP_INSIGHTS = "[and(parameters('enableApplicationInsights'), not(equals(parameters('hosting'), 'none')))]";
-
-export const STORAGE_ID = "[resourceId('Microsoft.Storage/storageAccounts', variables('storageName'))]";
-export const VAULT_ID = "[resourceId('Microsoft.KeyVault/vaults', variables('keyVaultName'))]";
-const INSIGHTS_ID = "[resourceId('Microsoft.Insights/components', variables('appInsightsName'))]";
-const PLAN_ID = "[resourceId('Microsoft.Web/serverfarms', variables('planName'))]";
-const ENV_ID = "[resourceId('Microsoft.App/managedEnvironments', variables('containerEnvName'))]";
-const ref = (id: string, type: keyof typeof API_VERSIONS) => `reference(${inner(id)}, '${API_VERSIONS[type]}')`;
-const identityRef = ref(IDENTITY_ID, "Microsoft.ManagedIdentity/userAssignedIdentities");
-const dcrRef = ref(DCR_ID, "Microsoft.Insights/dataCollectionRules");
+const WORKSPACE_API = "2023-09-01";
 const storageRef = ref(STORAGE_ID, "Microsoft.Storage/storageAccounts");
-const DCE_REF = `reference(resourceId('Microsoft.Insights/dataCollectionEndpoints', variables('dceName')), '${API_VERSIONS["Microsoft.Insights/dataCollectionEndpoints"]}')`;
-
-/** The endpoint the connector posts to: the DCE when one is deployed, else the DCR's own endpoint. */
-export const INGESTION_ENDPOINT = `[if(parameters('deployDataCollectionEndpoint'), ${DCE_REF}.logsIngestion.endpoint, ${dcrRef}.endpoints.logsIngestion)]`;
-export const DCR_IMMUTABLE_ID = `[${dcrRef}.immutableId]`;
+const PACKAGE_CONTAINER_ID =
+  "[resourceId('Microsoft.Storage/storageAccounts/blobServices/containers', variables('storageName'), 'default', variables('packageContainer'))]";
 
 /** Environment shared by both hosting options (names documented in docs/deployment.md). */
 function connectorSettings(): { name: string; value: string }[] {
   return [
-    { name: "AZURE_CLIENT_ID", value: `[${identityRef}.clientId]` },
+    { name: "AZURE_CLIENT_ID", value: `[${IDENTITY_REF}.clientId]` },
     { name: "EXO_AUDIT_TENANTS", value: "[parameters('tenants')]" },
     { name: "EXO_AUDIT_CLIENT_ID", value: "[parameters('o365ClientId')]" },
+    { name: "EXO_AUDIT_PUBLISHER_ID", value: "[parameters('publisherId')]" },
     { name: "EXO_AUDIT_DCR_ENDPOINT", value: INGESTION_ENDPOINT },
     { name: "EXO_AUDIT_DCR_IMMUTABLE_ID", value: DCR_IMMUTABLE_ID },
     {
       name: "EXO_AUDIT_STATE_BLOB_URL",
       value: `[concat(${storageRef}.primaryEndpoints.blob, variables('stateContainer'))]`,
     },
-    { name: "EXO_AUDIT_STATE_TABLE_URL", value: `[${storageRef}.primaryEndpoints.table]` },
-    { name: "EXO_AUDIT_STATE_TABLE", value: "[variables('stateTable')]" },
     { name: "EXO_AUDIT_KEY_VAULT_URL", value: `[${ref(VAULT_ID, "Microsoft.KeyVault/vaults")}.vaultUri]` },
     { name: "EXO_AUDIT_CERTIFICATE_NAME", value: "[parameters('certificateName')]" },
   ];
@@ -51,8 +65,6 @@ function connectorSettings(): { name: string; value: string }[] {
 
 function storage(): Resource[] {
   const blobSvc = "[resourceId('Microsoft.Storage/storageAccounts/blobServices', variables('storageName'), 'default')]";
-  const tableSvc =
-    "[resourceId('Microsoft.Storage/storageAccounts/tableServices', variables('storageName'), 'default')]";
   // full child names live in variables: the published schema limits `name` (even an expression) to 63 characters
   const container = (variable: string) => ({
     type: "Microsoft.Storage/storageAccounts/blobServices/containers",
@@ -68,7 +80,7 @@ function storage(): Resource[] {
       apiVersion: API_VERSIONS["Microsoft.Storage/storageAccounts"],
       condition: HOSTED,
       name: "[variables('storageName')]",
-      location: "[parameters('location')]",
+      location: "[variables('hostingLocation')]",
       sku: { name: "Standard_LRS" },
       kind: "StorageV2",
       properties: {
@@ -91,60 +103,29 @@ function storage(): Resource[] {
     },
     container("stateContainerResource"),
     container("packageContainerResource"),
-    {
-      type: "Microsoft.Storage/storageAccounts/tableServices",
-      apiVersion: API_VERSIONS["Microsoft.Storage/storageAccounts/tableServices"],
-      condition: HOSTED,
-      name: "[concat(variables('storageName'), '/default')]",
-      dependsOn: [STORAGE_ID],
-    },
-    {
-      type: "Microsoft.Storage/storageAccounts/tableServices/tables",
-      apiVersion: API_VERSIONS["Microsoft.Storage/storageAccounts/tableServices/tables"],
-      condition: HOSTED,
-      name: "[variables('stateTableResource')]",
-      dependsOn: [tableSvc],
-    },
-    roleAssignment(
-      ROLES.storageBlobDataContributor,
-      { type: "Microsoft.Storage/storageAccounts", nameExpr: "variables('storageName')" },
-      STORAGE_ID,
-      HOSTED,
-    ),
-    roleAssignment(
-      ROLES.storageTableDataContributor,
-      { type: "Microsoft.Storage/storageAccounts", nameExpr: "variables('storageName')" },
-      STORAGE_ID,
-      HOSTED,
-    ),
   ];
 }
 
-function keyVault(): Resource[] {
-  return [
-    {
-      type: "Microsoft.KeyVault/vaults",
-      apiVersion: API_VERSIONS["Microsoft.KeyVault/vaults"],
-      condition: HOSTED,
-      name: "[variables('keyVaultName')]",
-      location: "[parameters('location')]",
-      properties: {
-        tenantId: "[subscription().tenantId]",
-        sku: { family: "A", name: "standard" },
-        enableRbacAuthorization: true,
-        enableSoftDelete: true,
-        softDeleteRetentionInDays: 90,
-        enablePurgeProtection: true,
-        publicNetworkAccess: "Enabled",
-      },
+function keyVault(): Resource {
+  return {
+    type: "Microsoft.KeyVault/vaults",
+    apiVersion: API_VERSIONS["Microsoft.KeyVault/vaults"],
+    condition: HOSTED,
+    name: "[variables('keyVaultName')]",
+    location: "[variables('hostingLocation')]",
+    properties: {
+      tenantId: "[subscription().tenantId]",
+      sku: { family: "A", name: "standard" },
+      enableRbacAuthorization: true,
+      enableSoftDelete: true,
+      softDeleteRetentionInDays: 90,
+      enablePurgeProtection: true,
+      // With purge protection a deleted vault keeps its name for 90 days: redeploying after deleting the
+      // resource group fails with "exists in deleted state" unless the vault is recovered (with its certificate).
+      createMode: "[if(parameters('recoverKeyVault'), 'recover', 'default')]",
+      publicNetworkAccess: "Enabled",
     },
-    roleAssignment(
-      ROLES.keyVaultSecretsUser,
-      { type: "Microsoft.KeyVault/vaults", nameExpr: "variables('keyVaultName')" },
-      VAULT_ID,
-      HOSTED,
-    ),
-  ];
+  };
 }
 
 function appInsights(): Resource {
@@ -153,16 +134,17 @@ function appInsights(): Resource {
     apiVersion: API_VERSIONS["Microsoft.Insights/components"],
     condition: APP_INSIGHTS,
     name: "[variables('appInsightsName')]",
-    location: "[parameters('location')]",
+    location: "[variables('hostingLocation')]",
     kind: "web",
-    properties: {
-      Application_Type: "web",
-      WorkspaceResourceId: "[resourceId('Microsoft.OperationalInsights/workspaces', parameters('workspaceName'))]",
-    },
+    properties: { Application_Type: "web", WorkspaceResourceId: WORKSPACE_ID },
   };
 }
 
-const userAssigned = { type: "UserAssigned", userAssignedIdentities: { [IDENTITY_ID]: {} } };
+/** `identity` of a resource running as the connector identity: ARM needs `{}` per id (else `MissingIdentityIds`). */
+const userAssigned = () => ({ type: "UserAssigned", userAssignedIdentities: { [IDENTITY_ID]: required({}) } });
+
+/** What a resource running as the identity waits for: the identity and its role assignments. */
+const RUNS_AS_IDENTITY = [IDENTITY_ID, ROLES_DEPLOYMENT_ID];
 
 function functionApp(): Resource[] {
   const insights = `[if(parameters('enableApplicationInsights'), ${ref(INSIGHTS_ID, "Microsoft.Insights/components")}.ConnectionString, '')]`;
@@ -172,7 +154,7 @@ function functionApp(): Resource[] {
       apiVersion: API_VERSIONS["Microsoft.Web/serverfarms"],
       condition: FUNCTIONS,
       name: "[variables('planName')]",
-      location: "[parameters('location')]",
+      location: "[variables('hostingLocation')]",
       kind: "functionapp",
       sku: { name: "FC1", tier: "FlexConsumption" },
       properties: { reserved: true },
@@ -182,10 +164,10 @@ function functionApp(): Resource[] {
       apiVersion: API_VERSIONS["Microsoft.Web/sites"],
       condition: FUNCTIONS,
       name: "[variables('functionAppName')]",
-      location: "[parameters('location')]",
+      location: "[variables('hostingLocation')]",
       kind: "functionapp,linux",
-      identity: userAssigned,
-      dependsOn: [PLAN_ID, STORAGE_ID, VAULT_ID, INSIGHTS_ID, DCR_ID],
+      identity: userAssigned(),
+      dependsOn: [PLAN_ID, STORAGE_ID, PACKAGE_CONTAINER_ID, VAULT_ID, INSIGHTS_ID, DCR_ID, ...RUNS_AS_IDENTITY],
       properties: {
         serverFarmId: PLAN_ID,
         httpsOnly: true,
@@ -208,7 +190,7 @@ function functionApp(): Resource[] {
             // identity-based host storage: no connection string with an account key
             { name: "AzureWebJobsStorage__accountName", value: "[variables('storageName')]" },
             { name: "AzureWebJobsStorage__credential", value: "managedidentity" },
-            { name: "AzureWebJobsStorage__clientId", value: `[${identityRef}.clientId]` },
+            { name: "AzureWebJobsStorage__clientId", value: `[${IDENTITY_REF}.clientId]` },
             { name: "APPLICATIONINSIGHTS_CONNECTION_STRING", value: insights },
             { name: "EXO_AUDIT_SCHEDULE", value: "[parameters('functionSchedule')]" },
             // The Functions host starts the Node worker itself: the connector's Node.js options go through the
@@ -223,26 +205,39 @@ function functionApp(): Resource[] {
 }
 
 function containerJob(): Resource[] {
-  const secretUri = `[concat(${ref(VAULT_ID, "Microsoft.KeyVault/vaults")}.vaultUri, 'secrets/', parameters('certificateName'))]`;
+  const registries = `[if(empty(parameters('containerRegistryName')), createArray(), createArray(createObject('server', concat(parameters('containerRegistryName'), environment().suffixes.acrLoginServer), 'identity', ${inner(IDENTITY_ID)})))]`;
   return [
     {
       type: "Microsoft.App/managedEnvironments",
       apiVersion: API_VERSIONS["Microsoft.App/managedEnvironments"],
       condition: JOB,
       name: "[variables('containerEnvName')]",
-      location: "[parameters('location')]",
-      properties: { zoneRedundant: false },
+      location: "[variables('hostingLocation')]",
+      properties: {
+        // workload profiles (the current model; consumption-only environments are legacy), Consumption profile
+        workloadProfiles: [{ name: "Consumption", workloadProfileType: "Consumption" }],
+        // console logs land in the workspace's ContainerAppConsoleLogs_CL table (docs/operations.md)
+        appLogsConfiguration: {
+          destination: "log-analytics",
+          logAnalyticsConfiguration: {
+            customerId: `[reference(${inner(WORKSPACE_ID)}, '${WORKSPACE_API}').customerId]`,
+            sharedKey: `[listKeys(${inner(WORKSPACE_ID)}, '${WORKSPACE_API}').primarySharedKey]`,
+          },
+        },
+        zoneRedundant: false,
+      },
     },
     {
       type: "Microsoft.App/jobs",
       apiVersion: API_VERSIONS["Microsoft.App/jobs"],
       condition: JOB,
       name: "[variables('containerJobName')]",
-      location: "[parameters('location')]",
-      identity: userAssigned,
-      dependsOn: [ENV_ID, STORAGE_ID, VAULT_ID, DCR_ID],
+      location: "[variables('hostingLocation')]",
+      identity: userAssigned(),
+      dependsOn: [ENV_ID, STORAGE_ID, VAULT_ID, DCR_ID, ...RUNS_AS_IDENTITY],
       properties: {
         environmentId: ENV_ID,
+        workloadProfileName: "Consumption",
         configuration: {
           triggerType: "Schedule",
           scheduleTriggerConfig: {
@@ -252,7 +247,7 @@ function containerJob(): Resource[] {
           },
           replicaTimeout: 1800,
           replicaRetryLimit: 1,
-          secrets: [{ name: "o365-certificate", keyVaultUrl: secretUri, identity: IDENTITY_ID }],
+          registries,
         },
         template: {
           containers: [
@@ -262,7 +257,6 @@ function containerJob(): Resource[] {
               resources: { cpu: "[json('0.5')]", memory: "1Gi" },
               env: [
                 ...connectorSettings(),
-                { name: "EXO_AUDIT_CERTIFICATE", secretRef: "o365-certificate" },
                 // The job cannot read its replicaTimeout (1800 s): stop, commit and exit two minutes before it.
                 { name: "EXO_AUDIT_TIME_BUDGET_SEC", value: "1680" },
               ],
@@ -275,5 +269,5 @@ function containerJob(): Resource[] {
 }
 
 export function hostingResources(): Resource[] {
-  return [...storage(), ...keyVault(), appInsights(), ...functionApp(), ...containerJob()];
+  return [...storage(), keyVault(), appInsights(), ...functionApp(), ...containerJob()];
 }

@@ -1,49 +1,35 @@
 /**
  * Ingestion resources of `dist/infra/azuredeploy.json`: the two custom tables, the `kind: Direct` DCR
  * (stream declarations, transforms and outputs all derived from `connector/schema`), the optional DCE
- * for private link, the connector's user-assigned identity and its Monitoring Metrics Publisher role
- * on the DCR (the only role ingestion needs).
+ * for private link, and the connector's user-assigned identity. Its roles are in `infra-roles.ts`.
+ *
+ * | plan      | table properties sent                                  | why |
+ * | --------- | ------------------------------------------------------ | --- |
+ * | Analytics | plan, retentionInDays, totalRetentionInDays, schema    | both retentions are settable |
+ * | Basic     | plan, totalRetentionInDays, schema                     | interactive retention is fixed (30 days) and the API refuses `retentionInDays` |
+ *
+ * Retention rules: https://learn.microsoft.com/azure/azure-monitor/logs/data-retention-configure
  */
 import { armTableSchema, dcrStreamDeclaration, dcrTransform, outputStream } from "../../connector/schema/derive.ts";
 import { TABLES } from "../../connector/schema/table-schema.ts";
-import { API_VERSIONS, ROLES } from "./api-versions.ts";
+import { API_VERSIONS } from "./api-versions.ts";
+import { DCE_ID, inner, WORKSPACE_ID } from "./infra-ids.ts";
 
 type Resource = Record<string, unknown>;
 
-export const DCR_ID = "[resourceId('Microsoft.Insights/dataCollectionRules', variables('dcrName'))]";
-export const DCE_ID = "[resourceId('Microsoft.Insights/dataCollectionEndpoints', variables('dceName'))]";
-export const IDENTITY_ID =
-  "[resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', variables('identityName'))]";
-const WORKSPACE_ID = "[resourceId('Microsoft.OperationalInsights/workspaces', parameters('workspaceName'))]";
 const DESTINATION = "workspace";
-
-/** Unwraps `[expr]` so it can be nested in another expression. */
-export const inner = (expr: string): string => expr.slice(1, -1);
 
 export const tableId = (tableName: string) =>
   `[resourceId('Microsoft.OperationalInsights/workspaces/tables', parameters('workspaceName'), '${tableName}')]`;
 
-/** A role assignment for the connector identity on `scope` (an existing resource's relative id). */
-export function roleAssignment(
-  roleId: string,
-  scope: { type: string; nameExpr: string },
-  dependsOn: string,
-  condition?: string,
-): Resource {
-  const scopeId = `resourceId('${scope.type}', ${scope.nameExpr})`;
+/** The `variables` entries the tables read: each table's schema, and the plan-dependent retention. */
+export function tableVariables(): Record<string, unknown> {
+  const schemas: Record<string, unknown> = {};
+  for (const t of TABLES) schemas[t.tableName] = armTableSchema(t);
   return {
-    type: "Microsoft.Authorization/roleAssignments",
-    apiVersion: API_VERSIONS["Microsoft.Authorization/roleAssignments"],
-    ...(condition ? { condition } : {}),
-    name: `[guid(${scopeId}, variables('identityName'), '${roleId}')]`,
-    scope: `[format('${scope.type.split("/").slice(0, 2).join("/")}/{0}', ${scope.nameExpr})]`,
-    dependsOn: [dependsOn, IDENTITY_ID],
-    properties: {
-      roleDefinitionId: `[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '${roleId}')]`,
-      principalId: `[reference(${inner(IDENTITY_ID)}, '${API_VERSIONS["Microsoft.ManagedIdentity/userAssignedIdentities"]}').principalId]`,
-      principalType: "ServicePrincipal",
-      description: "exo-audit connector",
-    },
+    tableSchemas: schemas,
+    tableRetention:
+      "[if(equals(parameters('plan'), 'Basic'), createObject('plan', 'Basic', 'totalRetentionInDays', parameters('totalRetentionInDays')), createObject('plan', parameters('plan'), 'retentionInDays', parameters('retentionInDays'), 'totalRetentionInDays', parameters('totalRetentionInDays')))]",
   };
 }
 
@@ -52,12 +38,7 @@ export function ingestionResources(): Resource[] {
     type: "Microsoft.OperationalInsights/workspaces/tables",
     apiVersion: API_VERSIONS["Microsoft.OperationalInsights/workspaces/tables"],
     name: `[concat(parameters('workspaceName'), '/${t.tableName}')]`,
-    properties: {
-      plan: "[parameters('plan')]",
-      retentionInDays: "[parameters('retentionInDays')]",
-      totalRetentionInDays: "[parameters('totalRetentionInDays')]",
-      schema: armTableSchema(t),
-    },
+    properties: `[union(variables('tableRetention'), createObject('schema', variables('tableSchemas').${t.tableName}))]`,
   }));
   const dce: Resource = {
     type: "Microsoft.Insights/dataCollectionEndpoints",
@@ -66,7 +47,7 @@ export function ingestionResources(): Resource[] {
     name: "[variables('dceName')]",
     location: "[parameters('location')]",
     properties: {
-      description: "Private-link ingestion endpoint for the exo-audit connector",
+      description: "Ingestion endpoint for the exo-audit connector (private link)",
       networkAcls: { publicNetworkAccess: "[parameters('dcePublicNetworkAccess')]" },
     },
   };
@@ -76,6 +57,7 @@ export function ingestionResources(): Resource[] {
     type: "Microsoft.Insights/dataCollectionRules",
     apiVersion: API_VERSIONS["Microsoft.Insights/dataCollectionRules"],
     name: "[variables('dcrName')]",
+    // A DCR must be in its destination workspace's region: `location` is the workspace's region (required).
     location: "[parameters('location')]",
     // Direct: the DCR gets its own logs ingestion endpoint, so no DCE is needed without private link.
     kind: "Direct",
@@ -97,12 +79,7 @@ export function ingestionResources(): Resource[] {
     type: "Microsoft.ManagedIdentity/userAssignedIdentities",
     apiVersion: API_VERSIONS["Microsoft.ManagedIdentity/userAssignedIdentities"],
     name: "[variables('identityName')]",
-    location: "[parameters('location')]",
+    location: "[variables('hostingLocation')]",
   };
-  const publisher = roleAssignment(
-    ROLES.monitoringMetricsPublisher,
-    { type: "Microsoft.Insights/dataCollectionRules", nameExpr: "variables('dcrName')" },
-    DCR_ID,
-  );
-  return [...tables, dce, dcr, identity, publisher];
+  return [...tables, dce, dcr, identity];
 }

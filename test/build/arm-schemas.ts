@@ -10,7 +10,8 @@ import AjvDraft04Module from "ajv-draft-04";
 import type { ErrorObject } from "ajv";
 import { REPO_ROOT } from "../../kql/content/load.ts";
 
-export const ARM_SCHEMAS_DIR = join(REPO_ROOT, "..", "shared", "arm-schemas");
+/** `EXO_AUDIT_ARM_SCHEMAS` names the folder when it is elsewhere (a worktree's parent holds no `shared/`). */
+export const ARM_SCHEMAS_DIR = process.env.EXO_AUDIT_ARM_SCHEMAS || join(REPO_ROOT, "..", "shared", "arm-schemas");
 export const armSchemasAvailable = (): boolean => existsSync(join(ARM_SCHEMAS_DIR, "common", "definitions.json"));
 
 const BASE = "https://schema.management.azure.com/schemas/";
@@ -140,6 +141,15 @@ export class ArmSchemaValidator {
       }
       copy.properties = props;
     }
+    if (type === "Microsoft.Resources/deployments") {
+      // Gap: a parameter `value` is `oneOf [any, expression]`, so an expression matches both and fails the
+      // oneOf. Any value is valid there: validate the rest with the expressions swapped for plain text.
+      const props = structuredClone(copy.properties) as { parameters?: Record<string, { value?: unknown }> };
+      for (const p of Object.values(props.parameters ?? {})) {
+        if (typeof p.value === "string" && p.value.startsWith("[")) p.value = "expression";
+      }
+      copy.properties = props;
+    }
     return this.run(base, "resource", `${BASE}${rel}#/${def}`, copy);
   }
 
@@ -181,7 +191,9 @@ export function allResources(template: { resources?: unknown[] }): Resource[] {
   const out: Resource[] = [];
   for (const r of (template.resources ?? []) as Resource[]) {
     out.push(r);
-    const nested = (r.properties as { mainTemplate?: { resources?: unknown[] } } | undefined)?.mainTemplate;
+    const props = r.properties as { mainTemplate?: { resources?: unknown[] }; template?: { resources?: unknown[] } };
+    // content templates (`mainTemplate`) and nested deployments (`template`)
+    const nested = props?.mainTemplate ?? props?.template;
     if (nested) out.push(...allResources(nested));
   }
   return out;

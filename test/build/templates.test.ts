@@ -80,9 +80,10 @@ test("uses only allow-listed API versions", () => {
   }
 });
 
-test("contains no blank properties (null, [], {}) anywhere", () => {
+test("contains no blank properties (null, [], {}) anywhere, except the {} ARM requires per user-assigned identity", () => {
   const blanks: string[] = [];
   const walk = (v: unknown, path: string) => {
+    if (/\.identity\.userAssignedIdentities\.\[[^\]]+\]$/.test(path) && JSON.stringify(v) === "{}") return;
     if (v === null) blanks.push(path);
     else if (Array.isArray(v)) {
       if (v.length === 0) blanks.push(path);
@@ -128,11 +129,18 @@ test("declares every DCR data-flow stream and maps each output stream to a table
     destinations: { logAnalytics: { name: string }[] };
   };
   const destinations = props.destinations.logAnalytics.map((d) => d.name);
+  // table properties are `union(plan-dependent retention, schema)`: the schemas are template variables
+  const schemas = infra.variables?.tableSchemas as Record<
+    string,
+    { name: string; columns: { name: string; type: string }[] }
+  >;
   const tables = new Map(
     infra.resources
       .filter((r) => r.type === "Microsoft.OperationalInsights/workspaces/tables")
       .map((r) => {
-        const schema = (r.properties as { schema: { name: string; columns: { name: string; type: string }[] } }).schema;
+        const name = /variables\('tableSchemas'\)\.(\w+)/.exec(String(r.properties))?.[1] ?? "";
+        const schema = schemas[name]!;
+        assert.equal(schema.name, name);
         return [schema.name, schema.columns] as const;
       }),
   );
@@ -164,11 +172,20 @@ test("declares every DCR data-flow stream and maps each output stream to a table
 });
 
 test("assigns only the listed least-privilege roles, to the connector identity as a service principal", () => {
-  const assignments = infra.resources.filter((r) => r.type === "Microsoft.Authorization/roleAssignments");
+  const nested = infra.resources.find((r) => r.type === "Microsoft.Resources/deployments")!;
+  const passed = (nested.properties as { parameters: Record<string, { value: string }> }).parameters;
+  assert.match(passed.principalId!.value, /userAssignedIdentities.*\.principalId\]$/);
+  const assignments = allResources(infra).filter((r) => r.type === "Microsoft.Authorization/roleAssignments");
+  assert.deepEqual(
+    infra.resources.filter((r) => r.type === "Microsoft.Authorization/roleAssignments"),
+    [],
+    "every assignment is in the nested deployment that knows the principal id",
+  );
   const roleIds = assignments.map((r) => {
     const p = r.properties as { roleDefinitionId: string; principalType: string; principalId: string };
     assert.equal(p.principalType, "ServicePrincipal");
-    assert.match(p.principalId, /userAssignedIdentities/);
+    assert.equal(p.principalId, "[parameters('principalId')]");
+    assert.match(String(r.name), /^\[guid\(resourceId\(.*parameters\('principalId'\), '[0-9a-f-]{36}'\)\]$/);
     assert.ok(typeof r.scope === "string" && r.scope !== "", "scoped to one resource, not the resource group");
     return /'([0-9a-f-]{36})'\)\]$/.exec(p.roleDefinitionId)?.[1];
   });
@@ -192,9 +209,15 @@ test("puts no secrets in outputs and keeps storage and Key Vault identity-only",
     }
   }
   assert.deepEqual(Object.keys(infra.outputs ?? {}).sort(), [
+    "certificateName",
+    "containerJobName",
     "dataCollectionRuleId",
     "dataCollectionRuleImmutableId",
+    "functionAppName",
     "identityClientId",
+    "identityPrincipalId",
+    "identityResourceId",
+    "keyVaultName",
     "keyVaultUri",
     "logsIngestionEndpoint",
     "storageAccountName",
@@ -376,17 +399,25 @@ test("maps a fixture pack of every kind to Content Hub resources field by field"
   assert.deepEqual(errors, []);
 });
 
-test("deploy/main.bicep passes only parameters the ARM template declares and re-exports its outputs", () => {
-  const bicep = readFileSync(join(REPO_ROOT, "deploy", "main.bicep"), "utf8");
+test("deploy/main.bicep passes every ARM template parameter through and re-exports every output", () => {
+  const bicep = artifact("deploy/main.bicep").data.toString("utf8");
+  assert.equal(bicep, readFileSync(join(REPO_ROOT, "deploy", "main.bicep"), "utf8"), "deploy/main.bicep is up to date");
   assert.match(bicep, /module connector '\.\.\/dist\/infra\/azuredeploy\.json'/);
-  const params = [...bicep.matchAll(/^param (\w+) /gm)].map((m) => m[1]!);
-  assert.ok(params.length > 0);
-  for (const p of params) assert.ok(infra.parameters?.[p], `bicep param ${p} is an ARM template parameter`);
-  for (const m of bicep.matchAll(/connector\.outputs\.(\w+)/g)) assert.ok(infra.outputs?.[m[1]!], `output ${m[1]}`);
-  const required = Object.entries(infra.parameters ?? {})
-    .filter(([, p]) => !("defaultValue" in (p as object)))
-    .map(([n]) => n);
-  for (const r of required) assert.ok(params.includes(r), `required parameter ${r} is passed by main.bicep`);
+  const params = [...bicep.matchAll(/^param (\w+) (\w+)( = .*)?$/gm)];
+  assert.deepEqual(
+    params.map((m) => m[1]),
+    Object.keys(infra.parameters ?? {}),
+  );
+  for (const [, name, , def] of params) {
+    const p = infra.parameters?.[name!] as { defaultValue?: unknown };
+    assert.equal(def === undefined, p.defaultValue === undefined, `${name}: required in both or in neither`);
+    assert.match(bicep, new RegExp(`^    ${name}: ${name}$`, "m"), `${name} is passed to the module`);
+  }
+  const outputs = [...bicep.matchAll(/^output (\w+) string = .*connector\.outputs\.(\w+)/gm)];
+  assert.deepEqual(
+    outputs.map((m) => [m[1], m[2]]),
+    Object.keys(infra.outputs ?? {}).map((o) => [o, o]),
+  );
 });
 
 test("the build CLI writes to --out and --check reports missing or stale files without writing", () => {

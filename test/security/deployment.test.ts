@@ -15,9 +15,11 @@ import { loadConfig } from "../../connector/config/load.ts";
 /** Built-in role ids (learn.microsoft.com/azure/role-based-access-control/built-in-roles), written out here on purpose. */
 const ALLOWED: Record<string, { name: string; scope: RegExp }> = {
   "3913510d-42f4-4e42-8a64-420c390055eb": { name: "Monitoring Metrics Publisher", scope: /dataCollectionRules/ },
+  // Functions host storage with an identity: Blob Data Owner, as Microsoft documents; the job needs Contributor only
+  "b7e6dc6d-f1e8-4753-8033-0f276bb0955b": { name: "Storage Blob Data Owner", scope: /storageAccounts/ },
   "ba92f5b4-2d11-453d-a403-e96b0029c9fe": { name: "Storage Blob Data Contributor", scope: /storageAccounts/ },
-  "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3": { name: "Storage Table Data Contributor", scope: /storageAccounts/ },
   "4633458b-17de-408a-b874-0445c86b69e6": { name: "Key Vault Secrets User", scope: /KeyVault\/vaults/ },
+  "7f951dda-4ed3-4680-a7ca-43fe172d538d": { name: "AcrPull", scope: /ContainerRegistry\/registries/ },
 };
 
 interface ArmResource {
@@ -38,7 +40,7 @@ function roleAssignments(resources: unknown, out: ArmResource[] = []): ArmResour
 }
 
 describe("deployment security", () => {
-  it("grants only Monitoring Metrics Publisher, Storage Blob/Table Data Contributor and Key Vault Secrets User, each on its own resource", async (t) => {
+  it("grants only Monitoring Metrics Publisher, Storage Blob Data Owner or Contributor, Key Vault Secrets User and AcrPull, each on its own resource", async (t) => {
     let build: typeof import("../../scripts/build/index.ts");
     try {
       build = await import("../../scripts/build/index.ts");
@@ -67,7 +69,7 @@ describe("deployment security", () => {
       }
     }
     assert.ok(seen.has("3913510d-42f4-4e42-8a64-420c390055eb"), "the DCR role is granted (not vacuous)");
-    assert.equal(seen.size, 4, `roles granted: ${[...seen].map((i) => ALLOWED[i]?.name).join(", ")}`);
+    assert.equal(seen.size, 5, `roles granted: ${[...seen].map((i) => ALLOWED[i]?.name).join(", ")}`);
   });
 
   it("warns when a config file with a secret is readable by others, and not when it is private", () => {
