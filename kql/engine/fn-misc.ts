@@ -41,6 +41,67 @@ function ipv4InRange(ip: unknown, range: unknown): boolean | null {
   return (a & m) >>> 0 === (r[0] & m) >>> 0;
 }
 
+/** An IPv6 address (or an IPv4 one, as the mapped `::ffff:a.b.c.d`) as a 128-bit number; a zone (`%eth0`) is ignored. */
+function ipv6ToBigInt(text: string): bigint | null {
+  const ip = text.trim().split("%")[0] ?? "";
+  const v4 = ipv4ToNumber(ip);
+  if (v4 !== null) return (0xffffn << 32n) | BigInt(v4);
+  if (!ip.includes(":")) return null;
+  let groups: string[] = [];
+  const halves = ip.split("::");
+  if (halves.length > 2) return null;
+  const parts = (h: string): string[] | null => {
+    if (h === "") return [];
+    const out: string[] = [];
+    for (const g of h.split(":")) {
+      const n = ipv4ToNumber(g);
+      if (n !== null) out.push((n >>> 16).toString(16), (n & 0xffff).toString(16));
+      else if (/^[0-9a-f]{1,4}$/i.test(g)) out.push(g);
+      else return null;
+    }
+    return out;
+  };
+  const head = parts(halves[0] ?? "");
+  const tail = halves.length === 2 ? parts(halves[1] ?? "") : [];
+  if (!head || !tail) return null;
+  if (halves.length === 2) {
+    const fill = 8 - head.length - tail.length;
+    if (fill < 1) return null;
+    groups = [...head, ...Array<string>(fill).fill("0"), ...tail];
+  } else groups = head;
+  if (groups.length !== 8) return null;
+  return groups.reduce((acc, g) => (acc << 16n) | BigInt(Number.parseInt(g, 16)), 0n);
+}
+
+/** `address` or `address/n` (IPv4 prefixes count from the mapped address, so `/24` is `/120`) as [network, prefixLength]. */
+function ipv6Range(text: string): [bigint, number] | null {
+  const [ip = "", bits] = text.split("/");
+  const n = ipv6ToBigInt(ip);
+  if (n === null) return null;
+  const isV4 = ipv4ToNumber(ip.trim()) !== null;
+  const max = isV4 ? 32 : 128;
+  const len = bits === undefined ? max : Number(bits);
+  if (!(Number.isInteger(len) && len >= 0 && len <= max)) return null;
+  return [n, isV4 ? 96 + len : len];
+}
+
+const mask6 = (len: number): bigint => (len === 0 ? 0n : ((1n << 128n) - 1n) ^ ((1n << BigInt(128 - len)) - 1n));
+
+function ipv6InRange(ip: unknown, range: unknown): boolean | null {
+  const a = ipv6Range(toStringValue(ip));
+  const r = ipv6Range(toStringValue(range));
+  if (!a || !r) return null;
+  const m = mask6(Math.min(r[1], a[1]));
+  return (a[0] & m) === (r[0] & m);
+}
+
+/** Kusto's canonical IPv6 text: eight 4-digit groups, the prefix's host bits zeroed. */
+function canonicalIpv6(n: bigint): string {
+  const groups: string[] = [];
+  for (let i = 7; i >= 0; i--) groups.push(((n >> BigInt(i * 16)) & 0xffffn).toString(16).padStart(4, "0"));
+  return groups.join(":");
+}
+
 const PRIVATE = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
 
 /** Decimal rounding half away from zero (`round(2.15, 1)` is 2.2, not the binary 2.1). */
@@ -144,6 +205,23 @@ export const MISC_FUNCTIONS: Record<string, Builtin> = {
     return (x[0] & m) >>> 0 === (y[0] & m) >>> 0;
   },
   parse_ipv4: ([ip]) => ipv4ToNumber(toStringValue(ip)),
+  parse_ipv6: ([ip]) => {
+    const r = ipv6Range(toStringValue(ip));
+    return r ? canonicalIpv6(r[0] & mask6(r[1])) : "";
+  },
+  ipv6_is_in_range: ([ip, range]) => ipv6InRange(ip, range),
+  ipv6_is_in_any_range: ([ip, ...ranges]) => {
+    const list = ranges.length === 1 && Array.isArray(ranges[0]) ? (ranges[0] as unknown[]) : ranges;
+    if (!ipv6Range(toStringValue(ip))) return null;
+    return list.some((r) => ipv6InRange(ip, r) === true);
+  },
+  ipv6_is_match: ([a, b, prefix]) => {
+    const x = ipv6Range(toStringValue(a));
+    const y = ipv6Range(toStringValue(b));
+    if (!x || !y) return null;
+    const m = mask6(Math.min(x[1], y[1], prefix === undefined ? 128 : Number(prefix)));
+    return (x[0] & m) === (y[0] & m);
+  },
   hash_sha256: ([a]) => createHash("sha256").update(toStringValue(a), "utf8").digest("hex"),
   hash_sha1: ([a]) => createHash("sha1").update(toStringValue(a), "utf8").digest("hex"),
   hash_md5: ([a]) => createHash("md5").update(toStringValue(a), "utf8").digest("hex"),

@@ -23,14 +23,80 @@ import { executeQuery } from "../../kql/engine/evaluator.ts";
 import { toJsonValue } from "../../kql/engine/values.ts";
 import { allTables } from "../../kql/kusto.ts";
 
+interface Expect {
+  rows?: number;
+  minRows?: number;
+  contains?: Record<string, unknown>[];
+}
+
 interface Scenario {
   name: string;
   kind: "attack" | "benign";
-  now: string;
+  /** Engine clock of a single run; for rules the query period ends here. */
+  now?: string;
+  /** Rows arrive by an import at this time (Log Analytics: TimeGenerated older than 2 days becomes the ingestion time). */
+  import?: string;
+  /** Consecutive scheduled runs: each sees only the rows ingested by its `now` (`_IngestionTime`, else TimeGenerated). */
+  runs?: { now: string; expect: Expect }[];
   tables?: Record<string, Record<string, unknown>[] | null>;
   /** Rows of the tenant allow-list (`ExchangeAuditAllowList`) for this scenario; the shipped one is empty. */
   allowList?: { Kind: string; Value: string }[];
-  expect: { rows?: number; minRows?: number; contains?: Record<string, unknown>[] };
+  expect?: Expect;
+}
+
+type Tables = Record<string, Record<string, unknown>[]>;
+
+const HOUR_MS = 3_600_000;
+/** Log Analytics keeps TimeGenerated only when it is at most 2 days older than the ingestion time. */
+const TIME_GENERATED_MAX_AGE_MS = 48 * HOUR_MS;
+
+const ms = (v: unknown): number => new Date(v as string).getTime();
+
+/**
+ * Rows ingested at `at`, as Log Analytics (and the workspace emulator) stores them: `_IngestionTime` is the
+ * import time, and a TimeGenerated more than 2 days before it is replaced by the ingestion time. EventTime keeps
+ * the event's own time.
+ */
+export function importedAt(tables: Tables, at: Date): Tables {
+  const atMs = at.getTime();
+  return Object.fromEntries(
+    Object.entries(tables).map(([name, rows]) => [
+      name,
+      rows.map((r) => {
+        const t = r.TimeGenerated === undefined ? atMs : ms(r.TimeGenerated);
+        const kept = atMs - t <= TIME_GENERATED_MAX_AGE_MS;
+        return { ...r, TimeGenerated: kept ? r.TimeGenerated : at.toISOString(), _IngestionTime: at.toISOString() };
+      }),
+    ]),
+  );
+}
+
+/** The same rows moved `byMs` earlier (TimeGenerated, EventTime and any `_IngestionTime`). */
+function shifted(tables: Tables, byMs: number): Tables {
+  const move = (v: unknown) => (v === undefined || v === null ? v : new Date(ms(v) - byMs).toISOString());
+  return Object.fromEntries(
+    Object.entries(tables).map(([name, rows]) => [
+      name,
+      rows.map((r) => {
+        const out: Record<string, unknown> = { ...r, TimeGenerated: move(r.TimeGenerated) };
+        if ("EventTime" in r) out.EventTime = move(r.EventTime);
+        if ("_IngestionTime" in r) out._IngestionTime = move(r._IngestionTime);
+        return out;
+      }),
+    ]),
+  );
+}
+
+/** What a scheduled run at `now` can see: rows ingested by then (live rows arrive at their TimeGenerated). */
+function arrivedBy(tables: Tables, now: Date): Tables {
+  return Object.fromEntries(
+    Object.entries(tables).map(([name, rows]) => [
+      name,
+      rows
+        .filter((r) => ms(r._IngestionTime ?? r.TimeGenerated) <= now.getTime())
+        .map((r) => ("_IngestionTime" in r ? r : { ...r, _IngestionTime: r.TimeGenerated })),
+    ]),
+  );
 }
 
 const functions = parserFunctionDefs();
@@ -70,7 +136,7 @@ function checkFixtureColumns(tables: Scenario["tables"]): void {
   }
 }
 
-function checkExpect(rows: Row[], expect: Scenario["expect"]): void {
+function checkExpect(rows: Row[], expect: Expect): void {
   const shown = () =>
     JSON.stringify(
       rows.slice(0, 5).map((r) => toJsonValue(r)),
@@ -109,19 +175,52 @@ function register(folder: string, file: string, query: string, rule: AnalyticsRu
       "no benign scenario",
     );
     for (const s of scenarios) {
-      assert.ok(s.expect && (s.expect.rows !== undefined || s.expect.minRows !== undefined), `${s.name}: no expect`);
+      const expects = s.runs ? s.runs.map((r) => r.expect) : [s.expect];
+      assert.ok(
+        expects.length > 0 && expects.every((e) => e && (e.rows !== undefined || e.minRows !== undefined)),
+        `${s.name}: no expect`,
+      );
+      if (s.runs) assert.ok(!s.now && !s.import, `${s.name}: a scenario has either runs or now/import`);
     }
   });
+  const run = (tables: Tables, now: Date, allowList?: Scenario["allowList"]): Row[] => {
+    const timeRange = rule ? ruleWindow(rule, now) : undefined;
+    return executeQuery(query, { tables, now, functions: functionsWithAllowList(allowList), timeRange }).rows;
+  };
   for (const s of scenarios) {
     test(`${file}: ${s.name}`, () => {
       checkFixtureColumns(s.tables);
-      const now = new Date(s.now);
+      let tables: Tables = Object.fromEntries(Object.entries(s.tables ?? {}).map(([k, v]) => [k, v ?? []]));
+      if (s.runs) {
+        for (const [i, r] of s.runs.entries()) {
+          const now = new Date(r.now);
+          assert.ok(!Number.isNaN(now.getTime()), `run ${i + 1}: 'now' is not a date: ${r.now}`);
+          try {
+            checkExpect(run(arrivedBy(tables, now), now, s.allowList), r.expect);
+          } catch (err) {
+            (err as Error).message = `run ${i + 1} at ${r.now}: ${(err as Error).message}`;
+            throw err;
+          }
+        }
+        return;
+      }
+      const now = new Date(s.now ?? "");
       assert.ok(!Number.isNaN(now.getTime()), `scenario 'now' is not a date: ${s.now}`);
-      const tables = Object.fromEntries(Object.entries(s.tables ?? {}).map(([k, v]) => [k, v ?? []]));
-      const timeRange = rule ? ruleWindow(rule, now) : undefined;
-      const result = executeQuery(query, { tables, now, functions: functionsWithAllowList(s.allowList), timeRange });
-      checkExpect(result.rows, s.expect);
+      if (s.import) tables = importedAt(tables, new Date(s.import));
+      checkExpect(run(tables, now, s.allowList), s.expect ?? {});
     });
+  }
+  // Backfill safety: the attack rows of every single-run scenario, imported as 8-day-old history, are outside
+  // every scheduled audit rule's query period and must not alert (history is for hunting and backtesting). The
+  // connector-health rules read the connector's own heartbeats, which are written live and never imported.
+  if (rule && rule.kind === "Scheduled" && /\bExchangeAudit_CL\b/.test(query)) {
+    for (const s of scenarios.filter((x) => x.kind === "attack" && x.now && !x.import)) {
+      test(`${file}: ${s.name}, imported as 8-day-old history, raises no alert`, () => {
+        const now = new Date(s.now ?? "");
+        const tables = Object.fromEntries(Object.entries(s.tables ?? {}).map(([k, v]) => [k, v ?? []]));
+        checkExpect(run(importedAt(shifted(tables, 8 * 24 * HOUR_MS), now), now, s.allowList), { rows: 0 });
+      });
+    }
   }
 }
 

@@ -150,6 +150,23 @@ test("IPv4 functions follow the documented examples", () => {
   assert.equal(scalar("has_ipv4('x 203.0.113.10:443', '203.0.113.10')"), true);
 });
 
+test("IPv6 functions follow the documented examples and treat IPv4 as mapped addresses", () => {
+  assert.equal(scalar("parse_ipv6('127.0.0.1')"), "0000:0000:0000:0000:0000:ffff:7f00:0001");
+  assert.equal(scalar("parse_ipv6('fe80::85d:e82c:9446:7994/120')"), "fe80:0000:0000:0000:085d:e82c:9446:7900");
+  assert.equal(scalar("parse_ipv6('::ffff:203.0.113.7')"), scalar("parse_ipv6('203.0.113.7')"));
+  assert.equal(scalar("parse_ipv6('not an address')"), "");
+  assert.equal(scalar("ipv6_is_in_range('fe80::85d:e82c:9446:7994', 'fe80::85d:e82c:9446:7900/120')"), true);
+  assert.equal(scalar("ipv6_is_in_range('fe80::85d:e82c:9446:8994', 'fe80::85d:e82c:9446:7900/120')"), false);
+  assert.equal(scalar("ipv6_is_in_range('192.168.1.6', '192.168.1.1/24')"), true);
+  assert.equal(scalar("ipv6_is_in_range('::ffff:192.168.1.6', '192.168.1.1/24')"), true);
+  assert.equal(scalar("ipv6_is_in_any_range('2a01:110:abcd::1', '2001:db8::/32', '2a01:110::/32')"), true);
+  assert.equal(scalar("ipv6_is_in_any_range('2a01:111::1', dynamic(['2001:db8::/32', '2a01:110::/32']))"), false);
+  assert.equal(scalar("ipv6_is_in_any_range('bad', '2001:db8::/32')"), null);
+  assert.equal(scalar("ipv6_is_match('::ffff:7f00:1', '127.0.0.1')"), true);
+  assert.equal(scalar("ipv6_is_match('fe80::85d:e82c:9446:7994', 'fe80::85d:e82c:9446:7995', 127)"), true);
+  assert.equal(scalar("ipv6_is_match('fe80::85d:e82c:9446:7994', 'fe80::85d:e82c:9446:7995')"), false);
+});
+
 test("hash_sha256 and hash_md5 hash the UTF-8 text as hex", () => {
   assert.equal(scalar('hash_sha256("World")'), createHash("sha256").update("World").digest("hex"));
   assert.equal(scalar('hash_md5("World")'), createHash("md5").update("World").digest("hex"));
