@@ -365,29 +365,22 @@ export function lintDeployment(t: Template): Offender[] {
   roleNames(t, out);
   retentionParameters(t, out);
   keyVaultAtCreate(t, out);
-  let first: Evaluated[] | undefined;
   for (const s of scenarios(t)) {
     const scope = scopeFor(t, s);
     const list = deployed(t, scope, out, s.label);
-    first ??= list;
     for (const e of list)
       if (e.resource.type === "Microsoft.OperationalInsights/workspaces/tables") tables(e, s.label, out);
     names(list, s.label, out);
     locations(list, s.label, out);
     if (s.overrides.deployDataCollectionEndpoint) dceReachable(t, list, s.label, out);
   }
-  if (first) {
-    const otherWorkspace = deployed(
-      t,
-      scopeFor(t, { label: "", overrides: { workspaceName: "sentinel-ws-2" } }),
-      out,
-      "second workspace",
-    );
-    for (const r of sameNames(
-      first,
-      otherWorkspace,
-      (x) => !x.type.startsWith("Microsoft.OperationalInsights/workspaces/"),
-    )) {
+  for (const hosting of t.parameters?.hosting?.allowedValues ?? [undefined]) {
+    const base = hosting === undefined ? {} : { hosting };
+    const at = (overrides: Record<string, Value>, resourceGroup?: string) =>
+      deployed(t, scopeFor(t, { label: "", overrides: { ...base, ...overrides }, resourceGroup }), out, "collision");
+    const first = at({});
+    const workspaceOnly = (x: Resource) => !x.type.startsWith("Microsoft.OperationalInsights/workspaces/");
+    for (const r of sameNames(first, at({ workspaceName: "sentinel-ws-2" }), workspaceOnly)) {
       out.push(
         offender(
           r,
@@ -396,13 +389,7 @@ export function lintDeployment(t: Template): Offender[] {
         ),
       );
     }
-    const otherGroup = deployed(
-      t,
-      scopeFor(t, { label: "", overrides: {}, resourceGroup: "rg-other" }),
-      out,
-      "second resource group",
-    );
-    for (const r of sameNames(first, otherGroup, (x) => NAME_RULES[x.type]?.global === true)) {
+    for (const r of sameNames(first, at({}, "rg-other"), (x) => NAME_RULES[x.type]?.global === true)) {
       out.push(
         offender(
           r,
