@@ -134,6 +134,16 @@ describe("deployment lint", () => {
     hasOne(lines, /^Microsoft\.Insights\/dataCollectionEndpoints .*\.publicNetworkAccess: is Disabled by default/);
   });
 
+  it("fails a job image that defaults to an image this project does not publish", () => {
+    const lines = lintBroken((t) => {
+      t.parameters!.containerImage!.defaultValue = "ghcr.io/exo-audit/exo-audit:latest";
+    });
+    hasOne(
+      lines,
+      /^Microsoft\.App\/jobs .*\.image: defaults to 'ghcr\.io\/exo-audit\/exo-audit:latest' \(hosting=containerAppsJob\)/,
+    );
+  });
+
   it("fails a container secret read from this template's Key Vault at create time", () => {
     const lines = lintBroken((t) => {
       const job = byType(t, "Microsoft.App/jobs").properties as { configuration: Record<string, unknown> };

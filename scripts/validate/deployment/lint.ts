@@ -18,6 +18,7 @@
  * | dcr-location        | the DCR or DCE is not in the workspace's region                               | InvalidPayload |
  * | dce-unreachable     | the DCE refuses public access and nothing gives it a private link             | connector 403 |
  * | keyvault-create     | a Key Vault secret of this template resolved when a container app is created  | secret not found |
+ * | image-default       | the job's image defaults to one this project does not publish                 | image pull failure |
  */
 import type { Offender } from "../types.ts";
 import { evaluate, isExpression, type Scope, UNKNOWN, type Value } from "./arm-eval.ts";
@@ -356,6 +357,27 @@ function keyVaultAtCreate(t: Template, out: Offender[]): void {
   }
 }
 
+/** This project publishes no image: the deployer builds one (az acr build) and names it. */
+function imageDefault(list: Evaluated[], label: string, out: Offender[]): void {
+  for (const e of list) {
+    if (e.resource.type !== "Microsoft.App/jobs") continue;
+    const containers = (e.resource.properties as { template?: { containers?: { image?: unknown }[] } }).template
+      ?.containers;
+    for (const c of containers ?? []) {
+      const image = evaluate(c.image, e.scope);
+      if (typeof image === "string" && image !== "") {
+        out.push(
+          offender(
+            e.resource,
+            "properties.template.containers.image",
+            `defaults to '${image}' (${label}), an image this project does not publish: leave the default empty so the deployer names the image they built (docs/deployment.md)`,
+          ),
+        );
+      }
+    }
+  }
+}
+
 /** Every deployment-lint offender of an infra template. */
 export function lintDeployment(t: Template): Offender[] {
   const out: Offender[] = [];
@@ -373,6 +395,7 @@ export function lintDeployment(t: Template): Offender[] {
     names(list, s.label, out);
     locations(list, s.label, out);
     if (s.overrides.deployDataCollectionEndpoint) dceReachable(t, list, s.label, out);
+    imageDefault(list, s.label, out);
   }
   for (const hosting of t.parameters?.hosting?.allowedValues ?? [undefined]) {
     const base = hosting === undefined ? {} : { hosting };
