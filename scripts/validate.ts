@@ -7,16 +7,18 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { formatOffender, validateContent } from "./validate/index.ts";
 
-const HELP = `Usage: npm run validate -- [--root <dir>] [--json] [--no-transforms] [--no-cache] [--workers <n>]
+const HELP = `Usage: npm run validate -- [--root <dir>] [--json] [--no-transforms] [--no-deployment] [--no-cache] [--workers <n>]
 
 Validates every file in analytics-rules/, hunting-queries/, parsers/ and workbooks/ under the root
 (default: the repository): YAML/JSON syntax, JSON Schemas (scripts/schemas/), Sentinel validator limits,
 MITRE technique/tactic pairs, entity identifiers, KQL semantics (Kusto language service) and the columns
-each rule maps, workbook parameter references, unique ids/names/files, and the DCR transforms.
+each rule maps, workbook parameter references, unique ids/names/files, the DCR transforms, and the
+infra template's deployment-time constraints (docs/deployment.md, "Deployment lint").
 
   --root <dir>       content root to validate (for example test/validate/fixtures/broken)
   --json             print the result as JSON
   --no-transforms    skip the DCR transform check
+  --no-deployment    skip the deployment lint of dist/infra/azuredeploy.json
   --no-cache         analyse every query again (default: reuse results of unchanged queries from
                      node_modules/.cache/exo-audit/)
   --workers <n>      KQL analysis threads (default: cores, at most 4; 1 = no worker threads)
@@ -29,6 +31,7 @@ async function main(): Promise<number> {
     root?: string;
     json?: boolean;
     "no-transforms"?: boolean;
+    "no-deployment"?: boolean;
     "no-cache"?: boolean;
     workers?: string;
     help?: boolean;
@@ -39,6 +42,7 @@ async function main(): Promise<number> {
         root: { type: "string" },
         json: { type: "boolean" },
         "no-transforms": { type: "boolean" },
+        "no-deployment": { type: "boolean" },
         workers: { type: "string" },
         "no-cache": { type: "boolean" },
         help: { type: "boolean", short: "h" },
@@ -67,6 +71,7 @@ async function main(): Promise<number> {
     cache: !values["no-cache"],
     root,
     transforms: !values["no-transforms"],
+    deployment: !values["no-deployment"],
   });
   if (values.json) {
     console.log(JSON.stringify(result, null, 2));

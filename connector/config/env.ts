@@ -3,6 +3,14 @@
  * the whole mapping; docs/configuration.md lists it and a test keeps both in sync. Variables addressing
  * `tenants[0]` create the first tenant when the file has none, so a single-tenant deployment can be configured
  * from the environment alone (Functions app settings, container env).
+ *
+ * | binding            | the file (or EXO_AUDIT_TENANTS) lists tenants | it lists none            |
+ * | ------------------ | --------------------------------------------- | ------------------------ |
+ * | `tenants[0]...`    | sets the first tenant's value                 | creates tenants[0]       |
+ * | `everyTenant`      | sets the value on every tenant                | creates tenants[0]       |
+ *
+ * EXO_AUDIT_PUBLISHER_ID is `everyTenant`: an MSSP's PublisherIdentifier is its own tenant GUID for every
+ * customer tenant (the throttling quota is counted per publisher), not only for the first one.
  */
 import type { ConfigProblem } from "./types.ts";
 
@@ -13,6 +21,8 @@ export interface EnvBinding {
   name: string;
   path: (string | number)[];
   kind: Kind;
+  /** Set on every configured tenant (the path's part after `tenants[0]`), not only on the first. */
+  everyTenant?: boolean;
 }
 
 const T0 = ["tenants", 0] as const;
@@ -23,7 +33,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { name: "EXO_AUDIT_LOG_LEVEL", path: ["logLevel"], kind: "string" },
   { name: "EXO_AUDIT_TENANT_ID", path: [...T0, "tenantId"], kind: "string" },
   { name: "EXO_AUDIT_CLOUD", path: [...T0, "cloud"], kind: "string" },
-  { name: "EXO_AUDIT_PUBLISHER_ID", path: [...T0, "publisherId"], kind: "string" },
+  { name: "EXO_AUDIT_PUBLISHER_ID", path: [...T0, "publisherId"], kind: "string", everyTenant: true },
   { name: "EXO_AUDIT_CONTENT_TYPES", path: [...T0, "contentTypes"], kind: "list" },
   { name: "EXO_AUDIT_CLIENT_ID", path: [...T0, "auth", "clientId"], kind: "string" },
   { name: "EXO_AUDIT_CERTIFICATE_PATH", path: [...T0, "auth", "certificatePath"], kind: "string" },
@@ -105,7 +115,12 @@ export function applyEnv(
       problems.push({ severity: "error", path: b.name, message: conv.error });
       continue;
     }
-    setPath(raw, b.path, conv.value);
+    const tenants = raw.tenants;
+    if (b.everyTenant && Array.isArray(tenants) && tenants.length > 0) {
+      for (let i = 0; i < tenants.length; i++) setPath(raw, ["tenants", i, ...b.path.slice(2)], conv.value);
+    } else {
+      setPath(raw, b.path, conv.value);
+    }
     used.push(b.name);
   }
   return { used, problems };

@@ -76,7 +76,15 @@ function ajvMessage(e: ErrorObject): { path: string; message: string } {
       if (last === "audit" || last === "health") {
         return { path: at, message: "must be a DCR input stream name starting with 'Custom-'" };
       }
-      if (/tenantId|publisherId|clientId/.test(String(last))) return { path: at, message: "must be a GUID" };
+      if (last === "tenantId") {
+        // A domain (contoso.onmicrosoft.com) is refused: the API URL and the token authority need the GUID.
+        return {
+          path: at,
+          message:
+            "must be a GUID: the tenant id, not a domain (https://login.microsoftonline.com/<domain>/v2.0/.well-known/openid-configuration shows it in 'issuer')",
+        };
+      }
+      if (/publisherId|clientId/.test(String(last))) return { path: at, message: "must be a GUID" };
       return { path: at, message: `has an invalid format (${e.message})` };
     default:
       return { path: at, message: e.message ?? "is invalid" };

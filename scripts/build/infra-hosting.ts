@@ -18,6 +18,7 @@ import { NODE_OPTIONS_VALUE } from "../../connector/hosting/node-flags.ts";
 import { API_VERSIONS } from "./api-versions.ts";
 import { required } from "./json.ts";
 import {
+  DCE_ID,
   DCR_ID,
   DCR_IMMUTABLE_ID,
   ENV_ID,
@@ -143,6 +144,9 @@ function appInsights(): Resource {
 /** `identity` of a resource running as the connector identity: ARM needs `{}` per id (else `MissingIdentityIds`). */
 const userAssigned = () => ({ type: "UserAssigned", userAssignedIdentities: { [IDENTITY_ID]: required({}) } });
 
+/** The connector's settings read the DCR's (or the DCE's) endpoint and immutable id. */
+const INGESTION = [DCR_ID, DCE_ID];
+
 /** What a resource running as the identity waits for: the identity and its role assignments. */
 const RUNS_AS_IDENTITY = [IDENTITY_ID, ROLES_DEPLOYMENT_ID];
 
@@ -167,7 +171,7 @@ function functionApp(): Resource[] {
       location: "[variables('hostingLocation')]",
       kind: "functionapp,linux",
       identity: userAssigned(),
-      dependsOn: [PLAN_ID, STORAGE_ID, PACKAGE_CONTAINER_ID, VAULT_ID, INSIGHTS_ID, DCR_ID, ...RUNS_AS_IDENTITY],
+      dependsOn: [PLAN_ID, STORAGE_ID, PACKAGE_CONTAINER_ID, VAULT_ID, INSIGHTS_ID, ...INGESTION, ...RUNS_AS_IDENTITY],
       properties: {
         serverFarmId: PLAN_ID,
         httpsOnly: true,
@@ -234,7 +238,7 @@ function containerJob(): Resource[] {
       name: "[variables('containerJobName')]",
       location: "[variables('hostingLocation')]",
       identity: userAssigned(),
-      dependsOn: [ENV_ID, STORAGE_ID, VAULT_ID, DCR_ID, ...RUNS_AS_IDENTITY],
+      dependsOn: [ENV_ID, STORAGE_ID, VAULT_ID, ...INGESTION, ...RUNS_AS_IDENTITY],
       properties: {
         environmentId: ENV_ID,
         workloadProfileName: "Consumption",

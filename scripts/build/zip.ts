@@ -14,14 +14,14 @@ export interface ZipEntry {
 const DOS_TIME = 0;
 const DOS_DATE = (0 << 9) | (1 << 5) | 1;
 
-/** Builds a ZIP archive of the entries in the given order. */
-export function createZip(entries: readonly ZipEntry[]): Buffer {
+/** Builds a ZIP archive of the entries in the given order (deflate `level` 0-9; 9 by default). */
+export function createZip(entries: readonly ZipEntry[], level = 9): Buffer {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;
   for (const e of entries) {
     const name = Buffer.from(e.name, "utf8");
-    const deflated = deflateRawSync(e.data, { level: 9 });
+    const deflated = deflateRawSync(e.data, { level });
     const useDeflate = deflated.length < e.data.length;
     const body = useDeflate ? deflated : e.data;
     const method = useDeflate ? 8 : 0;

@@ -16,6 +16,7 @@ import {
   type Workbook,
 } from "../../kql/content/load.ts";
 import type { FunctionDef } from "../../kql/kusto.ts";
+import { infraTemplate } from "../build/infra.ts";
 import { checkCorpus, type CorpusEntry } from "./check-corpus.ts";
 import { checkParser } from "./check-parsers.ts";
 import { checkAnalyticsRule, checkHuntingQuery } from "./check-rules.ts";
@@ -23,6 +24,7 @@ import { checkTransforms } from "./check-transforms.ts";
 import { checkWorkbook } from "./check-workbooks.ts";
 import type { CheckContext, Doc, PendingQuery } from "./context.ts";
 import { createKqlPool, type KqlPool, type QueryAnalysis, schemaOnlyFunctions } from "./kql.ts";
+import { lintDeployment, type Template } from "./deployment/lint.ts";
 import { createCachedKqlPool, defaultCacheFile } from "./kql-cache.ts";
 import { lazySourceMap } from "./source-map.ts";
 import type { Offender } from "./types.ts";
@@ -34,6 +36,8 @@ export interface ValidateOptions {
   root?: string;
   /** Also validate the DCR transforms derived from the table schema (default true). */
   transforms?: boolean;
+  /** Also lint the built infra template for deployment-time constraints (default true). */
+  deployment?: boolean;
   /** Upper bound of KQL worker threads (default: available parallelism, at most 4; 1 = this thread). */
   workers?: number;
   /**
@@ -89,6 +93,7 @@ export async function validateContent(options: ValidateOptions = {}): Promise<Va
   ] as CorpusEntry[];
   checkCorpus(ctx, corpus);
   if (options.transforms !== false) checkTransforms(ctx);
+  if (options.deployment !== false) offenders.push(...lintDeployment(infraTemplate() as Template));
   const pool =
     options.cache === false
       ? createKqlPool(functions, ctx.pending.length, options.workers)

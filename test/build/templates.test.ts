@@ -4,13 +4,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { inflateRawSync } from "node:zlib";
 import { TABLES } from "../../connector/schema/table-schema.ts";
 import { API_VERSIONS, ROLES } from "../../scripts/build/api-versions.ts";
 import { type Artifact, buildArtifacts, solutionMetadata, writeArtifacts } from "../../scripts/build/index.ts";
 import { REPO_ROOT } from "../../kql/content/load.ts";
 import { analyze, buildGlobalState, resultColumns } from "../../kql/kusto.ts";
 import { ArmSchemaValidator, allResources, armSchemasAvailable, type Resource } from "./arm-schemas.ts";
+import { readZip } from "./zip-read.ts";
 
 type Template = {
   parameters?: Record<string, unknown>;
@@ -287,26 +287,6 @@ test("packages every content item as a content template with Content Hub mapping
   );
   assert.equal(functions.length, content.parsers.length, "parsers are deployed as workspace functions");
 });
-
-/** Reads a ZIP archive's entries (stored or deflated) back. */
-function readZip(buf: Buffer): Map<string, Buffer> {
-  const out = new Map<string, Buffer>();
-  const end = buf.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-  const count = buf.readUInt16LE(end + 10);
-  let p = buf.readUInt32LE(end + 16);
-  for (let i = 0; i < count; i++) {
-    const method = buf.readUInt16LE(p + 10);
-    const size = buf.readUInt32LE(p + 20);
-    const nameLen = buf.readUInt16LE(p + 28);
-    const local = buf.readUInt32LE(p + 42);
-    const name = buf.toString("utf8", p + 46, p + 46 + nameLen);
-    const dataStart = local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28);
-    const body = buf.subarray(dataStart, dataStart + size);
-    out.set(name, method === 8 ? inflateRawSync(body) : Buffer.from(body));
-    p += 46 + nameLen;
-  }
-  return out;
-}
 
 test("the solution zip holds the two package files byte for byte", () => {
   const zip = readZip(artifact(`dist/solution/${solutionMetadata().version}.zip`).data);

@@ -68,6 +68,34 @@ describe("configuration", () => {
     assert.equal(config.normalize.keepAuditData, false);
   });
 
+  it("sends the MSSP's publisher id for every customer tenant of one configuration, and each tenant's own without it", () => {
+    const customers = [
+      "7f3a1c2e-5b4d-4e8f-9a1b-2c3d4e5f6a7b",
+      "2c3d4e5f-6071-4829-8b3c-4d5e6f7a8b92",
+      "3d4e5f60-7182-493a-9c4d-5e6f7a8b9ca3",
+    ];
+    const mssp = "11111111-2222-4333-8444-555555555555";
+    const text = GOOD.replace(
+      /tenants:\n[\s\S]*?(?=ingestion:)/,
+      `tenants:\n${customers
+        .map(
+          (id) =>
+            `  - tenantId: ${id}\n    auth:\n      clientId: 0b5e6c1a-3d2f-4a8b-9c7d-1e2f3a4b5c6d\n      certificatePath: certs/exo-audit.pem\n`,
+        )
+        .join("")}`,
+    );
+    const shared = loadConfigOrThrow({ file: file(text), env: { EXO_AUDIT_PUBLISHER_ID: mssp } }).config;
+    assert.deepEqual(
+      shared.tenants.map((t) => [t.tenantId, t.publisherId]),
+      customers.map((id) => [id, mssp]),
+    );
+    const own = loadConfigOrThrow({ file: file(text), env: {} }).config;
+    assert.deepEqual(
+      own.tenants.map((t) => t.publisherId),
+      customers,
+    );
+  });
+
   it("builds a single-tenant configuration from the environment alone", () => {
     const loaded = loadConfig({
       cwd: root,

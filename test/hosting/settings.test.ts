@@ -86,6 +86,34 @@ describe("hosted settings", () => {
     assert.ok(loaded.settingsUsed.includes("EXO_AUDIT_TENANTS"));
   });
 
+  it("gives every tenant of EXO_AUDIT_TENANTS the publisher id the template passes (MSSP, three customers)", async () => {
+    const cert = await pem();
+    const kv = vault({
+      "https://exo-audit-kv.vault.azure.net/o365-api": { value: cert, contentType: "application/x-pem-file" },
+    });
+    const T3 = "3d4e5f60-7182-493a-9c4d-5e6f7a8b9ca3";
+    const MSSP = "11111111-2222-4333-8444-555555555555";
+    const env = armEnv({ EXO_AUDIT_TENANTS: `${T1},${T2},${T3}`, EXO_AUDIT_PUBLISHER_ID: MSSP });
+    const loaded = await loadHostedConfig({ env, fetchSecret: kv.fetch, cwd: "/" });
+    assert.deepEqual(loaded.problems, []);
+    assert.deepEqual(
+      loaded.config!.tenants.map((t) => [t.tenantId, t.publisherId, t.auth.clientId]),
+      [T1, T2, T3].map((id) => [id, MSSP, APP]),
+    );
+  });
+
+  it("says a tenant must be given by its GUID when EXO_AUDIT_TENANTS holds a domain", async () => {
+    const loaded = await loadHostedConfig({
+      env: armEnv({ EXO_AUDIT_TENANTS: `${T1},contoso.onmicrosoft.com` }),
+      fetchSecret: vault({}).fetch,
+      cwd: "/",
+    });
+    assert.ok(
+      loaded.problems.some((p) => p.path === "tenants[1].tenantId" && /GUID/.test(p.message)),
+      JSON.stringify(loaded.problems),
+    );
+  });
+
   it("names the instance after the deployment, not the changing replica host name", async () => {
     const cert = await pem();
     const env = armEnv({
