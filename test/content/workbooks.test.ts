@@ -204,3 +204,39 @@ test("the session grid, tiles and timeline wait until a User or a Mailbox is cho
   assert.equal(scope("o'brien@contoso.com", ""), "scoped");
   assert.equal(scope("", "ceo@contoso.com"), "scoped");
 });
+
+test("the admin workbook lists mail protection, forwarding, connector and protocol changes with their settings", () => {
+  const wb = byName("exchange-admin-and-permission-changes.json");
+  const { declared } = scanWorkbook(wb);
+  const row = (Operation: string, Parameters: Record<string, string>) => ({
+    TimeGenerated: "2026-01-01T12:00:00Z",
+    EventTime: "2026-01-01T12:00:00Z",
+    Operation,
+    UserId: "it.admin@contoso.com",
+    Parameters,
+  });
+  const rows = executeQuery(fill(queryOf(itemNamed(wb, "mail-protection-and-flow")), declared, { Admin: "" }), {
+    tables: {
+      ExchangeAudit_CL: [
+        row("Set-AntiPhishPolicy", { Identity: "Default", EnableSpoofIntelligence: "False" }),
+        row("Disable-SafeLinksRule", { Identity: "Standard Preset" }),
+        row("Set-RemoteDomain", { Identity: "Default", AutoForwardEnabled: "True" }),
+        row("New-OutboundConnector", { Name: "Relay", SmartHosts: "198.51.100.25" }),
+        row("Set-CASMailbox", { Identity: "megan.bowen@contoso.com", ImapEnabled: "True" }),
+        row("Set-Mailbox", { Identity: "megan.bowen@contoso.com", Type: "Shared" }),
+        row("Set-AntiPhishPolicyX", { Identity: "not a cmdlet" }),
+      ],
+    },
+    now: new Date("2026-01-02T00:00:00Z"),
+    functions,
+  }).rows;
+  assert.deepEqual(rows.map((r) => r.Operation).sort(), [
+    "Disable-SafeLinksRule",
+    "New-OutboundConnector",
+    "Set-AntiPhishPolicy",
+    "Set-CASMailbox",
+    "Set-RemoteDomain",
+  ]);
+  const antiPhish = rows.find((r) => r.Operation === "Set-AntiPhishPolicy");
+  assert.deepEqual([antiPhish?.Target, antiPhish?.Settings], ["Default", { EnableSpoofIntelligence: "False" }]);
+});
