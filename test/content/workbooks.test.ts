@@ -181,9 +181,33 @@ test("the throughput and delay items count only the tenants of the chosen instan
   assert.equal(run("ingestion-delay", "nobody").length, 0);
 });
 
+/** The value of a workbook's hidden `Scope` parameter for the given parameter values (run on the engine). */
+function scopeOf(wb: Workbook, values: Record<string, string>): unknown {
+  const { declared } = scanWorkbook(wb);
+  const paramsItem = items(wb).find((i) => i.type === 9);
+  assert.ok(paramsItem, "no parameters item");
+  const params = (paramsItem.content as { parameters: { name: string; query?: string }[] }).parameters;
+  const query = params.find((p) => p.name === "Scope")?.query;
+  assert.ok(query, "no Scope parameter query");
+  return executeQuery(fill(query, declared, values), { tables: {}, now: new Date(), functions }).rows[0]?.Scope;
+}
+
+test("the messages item of the mail access workbook waits until a Mailbox, an Actor or a Client IP is chosen", () => {
+  const wb = byName("exchange-mail-access-scoping.json");
+  assert.deepEqual(itemNamed(wb, "messages").conditionalVisibility, {
+    parameterName: "Scope",
+    comparison: "isNotEqualTo",
+    value: "",
+  });
+  const none = { Mailbox: "", Actor: "", ClientIP: "" };
+  assert.equal(scopeOf(wb, none), "");
+  assert.equal(scopeOf(wb, { ...none, Mailbox: "o'brien@contoso.com" }), "scoped");
+  assert.equal(scopeOf(wb, { ...none, Actor: "d3590ed6-52b3-4102-aeff-aad2292ab01c" }), "scoped");
+  assert.equal(scopeOf(wb, { ...none, ClientIP: "2001:db8::17" }), "scoped");
+});
+
 test("the session grid, tiles and timeline wait until a User or a Mailbox is chosen", () => {
   const wb = byName("exchange-session-investigation.json");
-  const { declared } = scanWorkbook(wb);
   const gate = { parameterName: "Scope", comparison: "isNotEqualTo", value: "" };
   for (const name of ["sessions", "summary-tiles", "session-timeline"]) {
     assert.deepEqual(itemNamed(wb, name).conditionalVisibility, gate, name);
@@ -192,14 +216,7 @@ test("the session grid, tiles and timeline wait until a User or a Mailbox is cho
   for (const it of items(wb).filter((i) => i.type === 3 && /join kind=inner \(Sessions\b/.test(queryOf(i)))) {
     assert.deepEqual((it as { conditionalVisibility?: unknown }).conditionalVisibility, gate);
   }
-  const paramsItem = items(wb).find((i) => i.type === 9);
-  assert.ok(paramsItem, "no parameters item");
-  const params = (paramsItem.content as { parameters: { name: string; query?: string }[] }).parameters;
-  const scopeQuery = params.find((p) => p.name === "Scope")?.query;
-  assert.ok(scopeQuery, "no Scope parameter query");
-  const scope = (User: string, Mailbox: string) =>
-    executeQuery(fill(scopeQuery, declared, { User, Mailbox }), { tables: {}, now: new Date(), functions }).rows[0]
-      ?.Scope;
+  const scope = (User: string, Mailbox: string) => scopeOf(wb, { User, Mailbox });
   assert.equal(scope("", ""), "");
   assert.equal(scope("o'brien@contoso.com", ""), "scoped");
   assert.equal(scope("", "ceo@contoso.com"), "scoped");
