@@ -183,21 +183,26 @@ function stdev(population: boolean, variance: boolean): AggregateFactory {
   };
 }
 
-function percentile(): AggregateFactory {
+/** Nearest-rank percentile of sorted values, as Kusto documents for exact results on small sets. */
+function nearestRank(sorted: unknown[], p: number): unknown {
+  if (!sorted.length) return null;
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[Math.min(sorted.length, rank) - 1];
+}
+
+/** `percentile(x, p)`, and `percentiles(x, p1, p2, ...)` with one output column per percentage. */
+function percentile(several: boolean): AggregateFactory {
   return (args, constArgs) => () => {
     const xs: unknown[] = [];
-    const p = Number(constArgs[1]);
+    const ps = constArgs.slice(1).map(Number);
     return {
       add(row, i, rows) {
         const v = args[0]!(row, i, rows);
         if (!isNull(v)) xs.push(v);
       },
       result: () => {
-        if (!xs.length) return null;
         xs.sort(compare);
-        // Nearest-rank percentile, as Kusto documents for exact results on small sets.
-        const rank = Math.max(1, Math.ceil((p / 100) * xs.length));
-        return xs[Math.min(xs.length, rank) - 1];
+        return several ? ps.map((p) => nearestRank(xs, p)) : nearestRank(xs, ps[0]!);
       },
     };
   };
@@ -232,10 +237,11 @@ export const AGGREGATES: Record<string, AggregateFactory> = {
   stdevp: stdev(true, false),
   variance: stdev(false, true),
   variancep: stdev(true, true),
-  percentile: percentile(),
+  percentile: percentile(false),
+  percentiles: percentile(true),
 };
 
-/** Aggregates whose trailing arguments are constants (max size, percentile). */
+/** Aggregates whose trailing arguments are constants (max size, percentile; every argument after the first of `percentiles`). */
 export const CONSTANT_ARGS: Record<string, number[]> = {
   make_set: [1],
   make_list: [1],

@@ -42,16 +42,18 @@ export function summarize(node: Node, input: Table, env: Env): Table {
     }
     if (AGGREGATES[name]) {
       const a = argsOf(expr);
-      const multi = (name === "take_any" || name === "any") && a.length > 1;
+      const multi = ((name === "take_any" || name === "any") && a.length > 1) || name === "percentiles";
+      const width = name === "percentiles" ? a.length - 1 : multi ? a.length : 1;
       outputs.push({ slot: slots.length });
-      slots.push({ create: aggregateFactory(name, a, env, expr), width: multi ? a.length : 1, multi });
+      slots.push({ create: aggregateFactory(name, a, env, expr), width, multi });
       continue;
     }
     // A scalar expression over aggregates, e.g. `tolower(take_any(x))` or `count() * 2`.
     const fn = compileScalar(expr, {
       ...env,
       aggregate: (call, fname) => {
-        if (fname === "arg_max" || fname === "arg_min") return unsupported(`${fname}() inside an expression`, call);
+        if (fname === "arg_max" || fname === "arg_min" || fname === "percentiles")
+          return unsupported(`${fname}() inside an expression`, call);
         const idx = slots.length;
         slots.push({ create: aggregateFactory(fname, argsOf(call), env, call), width: 1 });
         return (row) => (row as unknown as unknown[])[idx];
@@ -127,7 +129,7 @@ function exprColumn(e: Node): string {
 function aggregateFactory(name: string, args: Node[], env: Env, call: Node): () => Accumulator {
   const factory = AGGREGATES[name];
   if (!factory) return unsupported(`aggregate function ${name}()`, call);
-  const constIdx = CONSTANT_ARGS[name] ?? [];
+  const constIdx = name === "percentiles" ? args.map((_, i) => i).slice(1) : (CONSTANT_ARGS[name] ?? []);
   const constArgs = args.map((a, i) => (constIdx.includes(i) ? env.ctx.evalConstant(a, env.scope) : undefined));
   const fns = args.map((a, i) => (constIdx.includes(i) ? () => null : compileScalar(a, env)));
   return factory(fns, constArgs);

@@ -6,7 +6,14 @@
 import type { Workbook } from "../../kql/content/load.ts";
 import { type CheckContext, checkQuery, type Doc, report } from "./context.ts";
 import { checkSchema } from "./schema.ts";
-import { findReferences, KNOWN_FORMATS, scanWorkbook, substituteParameters } from "./workbook-params.ts";
+import {
+  enclosingLiteral,
+  findReferences,
+  KNOWN_FORMATS,
+  PARAM_TYPE,
+  scanWorkbook,
+  substituteParameters,
+} from "./workbook-params.ts";
 
 const GUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
 const BAKED_IDS: { re: RegExp; what: string }[] = [
@@ -74,6 +81,26 @@ export function checkWorkbook(ctx: CheckContext, doc: Doc<Workbook>, text: strin
   for (const n of scan.nameRefs) {
     if (!scan.declared.has(n.name)) {
       report(ctx, doc, n.path, `conditional visibility names undeclared parameter '${n.name}'`);
+    }
+  }
+  // Text boxes and unquoted single dropdowns are pasted as typed: inside '...' or "..." a value holding that
+  // quote (o'brien@contoso.com) breaks or rewrites the query; a whole ```...``` literal takes it unchanged.
+  for (const q of scan.queries) {
+    for (const r of findReferences(q.query)) {
+      const p = scan.declared.get(r.name);
+      const raw =
+        p && (p.type === PARAM_TYPE.text || (p.type === PARAM_TYPE.dropdown && p.quote === "" && !p.multiSelect));
+      if (!raw || (r.format !== undefined && r.format !== "value")) continue;
+      const literal = enclosingLiteral(q.query, r.start);
+      if (literal === "'" || literal === '"') {
+        report(
+          ctx,
+          doc,
+          q.path,
+          `text parameter {${r.name}} is pasted as typed inside ${literal}...${literal}: a value holding ${literal} breaks the query; reference it as a whole multi-line literal \`\`\`{${r.name}}\`\`\``,
+          doc.map.positionInString(q.path, r.start),
+        );
+      }
     }
   }
   for (const q of scan.queries) {

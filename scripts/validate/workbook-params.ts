@@ -158,25 +158,38 @@ export function findReferences(text: string): ParamReference[] {
   return out;
 }
 
-/** True when `offset` lies inside a KQL string literal (or comment) of `query`. */
-export function insideString(query: string, offset: number): boolean {
+/** The literal kind enclosing `offset` in `query`: `'`, `"`, "```" (multi-line), `//` (comment) or null. */
+export function enclosingLiteral(query: string, offset: number): string | null {
   let quote: string | null = null;
   let verbatim = false;
   for (let i = 0; i < offset; i++) {
     const ch = query[i];
-    if (quote) {
+    if (quote === "```") {
+      if (query.startsWith("```", i)) {
+        quote = null;
+        i += 2;
+      }
+    } else if (quote) {
       if (!verbatim && ch === "\\") i++;
       else if (ch === quote) quote = null;
+    } else if (query.startsWith("```", i)) {
+      quote = "```";
+      i += 2;
     } else if (ch === "/" && query[i + 1] === "/") {
       const nl = query.indexOf("\n", i);
-      if (nl < 0 || nl >= offset) return true;
+      if (nl < 0 || nl >= offset) return "//";
       i = nl;
     } else if (ch === "'" || ch === '"') {
       quote = ch;
       verbatim = query[i - 1] === "@";
     }
   }
-  return quote !== null;
+  return quote;
+}
+
+/** True when `offset` lies inside a KQL string literal (or comment) of `query`. */
+export function insideString(query: string, offset: number): boolean {
+  return enclosingLiteral(query, offset) !== null;
 }
 
 const SAMPLE_START = "2026-01-01T00:00:00Z";

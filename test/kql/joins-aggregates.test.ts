@@ -159,3 +159,14 @@ test("anything unsupported fails loudly with its name and position", () => {
   );
   assert.throws(() => run("print x = nosuchthing"), /does not compile/);
 });
+
+test("percentiles() returns one nearest-rank column per percentage, named as Kusto names them", () => {
+  const rows = run(
+    "range x from 1 to 10 step 1 | extend g = x % 2 | summarize percentiles(x, 50, 90), n = count() by g | order by g asc",
+  );
+  assert.deepEqual(rows, [
+    { g: 0, percentile_x_50: 6, percentile_x_90: 10, n: 5 },
+    { g: 1, percentile_x_50: 5, percentile_x_90: 9, n: 5 },
+  ]);
+  assert.deepEqual(run("datatable(x:long)[] | summarize percentiles(x, 50)"), [{ percentile_x_50: null }]);
+});

@@ -5,6 +5,7 @@ import { checkEntityMappings } from "../../scripts/validate/entities.ts";
 import { checkMitre } from "../../scripts/validate/mitre.ts";
 import { createSourceMap } from "../../scripts/validate/source-map.ts";
 import {
+  enclosingLiteral,
   findReferences,
   insideString,
   scanWorkbook,
@@ -74,6 +75,14 @@ test("finds parameter references but not {{placeholders}} or {0}", () => {
   );
   assert.equal(insideString("x == '{A}'", 6), true);
   assert.equal(insideString("x in ({A}) // '{B}'", 6), false);
+});
+
+test("tells which literal encloses a parameter reference, multi-line triple-backtick literals included", () => {
+  const q = "T | where A == ```{A}``` and B == '{B}' and C == \"it's {C}\" and D == {D} // '{E}'";
+  const at = (needle: string) => enclosingLiteral(q, q.indexOf(needle));
+  assert.deepEqual(["{A}", "{B}", "{C}", "{D}", "{E}"].map(at), ["```", "'", '"', null, "//"]);
+  // an apostrophe inside a triple-backtick literal does not open a string
+  assert.equal(enclosingLiteral("print ```o'brien``` , {X}", 23), null);
 });
 
 test("substitutes typed placeholder values and maps offsets back to the original query", () => {

@@ -107,6 +107,12 @@ const EXPECTED: Expected[] = [
   { file: "workbooks/subscription-id.json", field: "fallbackResourceIds[0]", message: /concrete resource id/ },
   { file: "workbooks/subscription-id.json", field: "fromTemplateId", message: /sentinel-UserWorkbook/ },
   {
+    file: "workbooks/text-parameter-in-quotes.json",
+    field: "items[1].content.query",
+    message: /text parameter \{Mailbox\} is pasted as typed inside '\.\.\.'/,
+    at: "{Mailbox}",
+  },
+  {
     file: "workbooks/bad-query.json",
     field: "items[1].content.query",
     message: /'Operaton' does not refer/,
