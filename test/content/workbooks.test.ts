@@ -6,9 +6,9 @@
 import assert from "node:assert/strict";
 import { basename } from "node:path";
 import { test } from "node:test";
-import { loadWorkbooks, parserFunctionDefs, type Workbook, type WorkbookItem } from "../../scripts/content/load.ts";
-import { executeQuery } from "../../scripts/kql/engine/evaluator.ts";
-import { analyze, buildGlobalState } from "../../scripts/kql/kusto.ts";
+import { loadWorkbooks, parserFunctionDefs, type Workbook, type WorkbookItem } from "../../kql/content/load.ts";
+import { executeQuery } from "../../kql/engine/evaluator.ts";
+import { analyze, buildGlobalState } from "../../kql/kusto.ts";
 import {
   type DeclaredParam,
   enclosingLiteral,
