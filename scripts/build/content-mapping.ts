@@ -5,7 +5,13 @@
  * description/tactics/techniques tags, parser YAML → a workspace function, workbook JSON → `serializedData`.
  */
 import { createHash } from "node:crypto";
-import type { AnalyticsRule, HuntingQuery, ParserFunction, Workbook } from "../content/load.ts";
+import {
+  type AnalyticsRule,
+  type HuntingQuery,
+  type ParserFunction,
+  parserParameters,
+  type Workbook,
+} from "../content/load.ts";
 import { toIsoDuration } from "../validate/durations.ts";
 import { baseTechnique } from "../validate/mitre.ts";
 
@@ -73,9 +79,21 @@ export function alertRuleTemplateProperties(rule: AnalyticsRule): Record<string,
   };
 }
 
-/** Properties of the hunting query's `savedSearches` resource. */
+/**
+ * A YAML description as the packaging tool writes it into a tag: trimmed, and without the single quotes
+ * our block scalars wrap it in (`'text'` → `text`, `''` → `'`).
+ */
+export function unquotedDescription(text: string): string {
+  const t = text.trim();
+  const m = /^'([\s\S]*)'$/.exec(t) ?? /^"([\s\S]*)"$/.exec(t);
+  return m ? m[1]!.replace(/''/g, "'").trim() : t;
+}
+
+/**
+ * Properties of the hunting query's `savedSearches` resource: `description`, `tactics` and `techniques`
+ * tags with the YAML values as written (sub-techniques kept, comma-joined), as the packaging tool emits.
+ */
 export function huntingQueryProperties(q: HuntingQuery): Record<string, unknown> {
-  const { techniques } = splitTechniques(q.relevantTechniques);
   return {
     eTag: "*",
     displayName: q.name,
@@ -83,18 +101,16 @@ export function huntingQueryProperties(q: HuntingQuery): Record<string, unknown>
     query: q.query,
     version: 2,
     tags: [
-      { name: "description", value: q.description.trim() },
+      { name: "description", value: unquotedDescription(q.description) },
       { name: "tactics", value: (q.tactics ?? []).join(",") },
-      { name: "techniques", value: techniques.join(",") },
+      { name: "techniques", value: (q.relevantTechniques ?? []).join(",") },
     ].filter((t) => t.value !== ""),
   };
 }
 
-/** Function parameter text for `functionParameters` (`disabled:bool=false, since:datetime=datetime(null)`). */
+/** `functionParameters` as the packaging tool joins them: `disabled:bool=false,since:datetime=datetime(null)`. */
 export function functionParameters(p: ParserFunction): string {
-  return (p.FunctionParams ?? [])
-    .map((x) => (x.Default === undefined ? `${x.Name}:${x.Type}` : `${x.Name}:${x.Type}=${String(x.Default)}`))
-    .join(", ");
+  return parserParameters(p).join(",");
 }
 
 /** Name queries call a parser by. */
@@ -132,4 +148,14 @@ export function stableGuid(...parts: string[]): string {
   h[8] = (h[8]! & 0x3f) | 0x80;
   const hex = h.subarray(0, 16).toString("hex");
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** WorkbooksMetadata `workbookKey` of a workbook file: `ExoAudit` + the file name in PascalCase. */
+export function workbookKey(file: string): string {
+  const base = file.replace(/^.*\//, "").replace(/\.json$/i, "");
+  return `ExoAudit${base
+    .split(/[-_\s]+/)
+    .filter(Boolean)
+    .map((w) => w[0]!.toUpperCase() + w.slice(1))
+    .join("")}`;
 }

@@ -12,7 +12,7 @@ import { type ContentKind, type ContentProblem, loadContent, REPO_ROOT } from ".
 import { contentCatalogMarkdown } from "./catalog.ts";
 import { infraTemplate } from "./infra.ts";
 import { toJsonText } from "./json.ts";
-import { type SolutionContent, type SolutionMetadata, solutionTemplate } from "./solution.ts";
+import { type PackageOptions, type SolutionContent, type SolutionMetadata, solutionTemplate } from "./solution.ts";
 import { createUiDefinition } from "./ui-definition.ts";
 import { createZip } from "./zip.ts";
 
@@ -57,10 +57,14 @@ export function loadSolutionContent(root: string = REPO_ROOT): {
 }
 
 /** Generates every artifact in memory. */
-export function buildArtifacts(root: string = REPO_ROOT, meta: SolutionMetadata = solutionMetadata()): BuildResult {
+export function buildArtifacts(
+  root: string = REPO_ROOT,
+  meta: SolutionMetadata = solutionMetadata(),
+  options: PackageOptions = {},
+): BuildResult {
   const { content, problems } = loadSolutionContent(root);
   const text = (path: string, s: string): Artifact => ({ path, data: Buffer.from(s, "utf8") });
-  const main = text("dist/solution/mainTemplate.json", toJsonText(solutionTemplate(content, meta)));
+  const main = text("dist/solution/mainTemplate.json", toJsonText(solutionTemplate(content, meta, options)));
   const ui = text("dist/solution/createUiDefinition.json", toJsonText(createUiDefinition(content, meta)));
   const zip: Artifact = {
     path: `dist/solution/${meta.version}.zip`,

@@ -15,8 +15,18 @@ import {
   REPO_ROOT,
   type Workbook,
 } from "../content/load.ts";
+import { solutionMetadata } from "../build/index.ts";
+import { solutionTemplate } from "../build/solution.ts";
 import type { FunctionDef } from "../kql/kusto.ts";
+import {
+  checkBranding,
+  checkConnectorIds,
+  checkCustomDetailKeys,
+  checkNonAscii,
+  checkParserPreamble,
+} from "./check-ci.ts";
 import { checkCorpus, type CorpusEntry } from "./check-corpus.ts";
+import { checkPackage } from "./check-package.ts";
 import { checkParser } from "./check-parsers.ts";
 import { checkAnalyticsRule, checkHuntingQuery } from "./check-rules.ts";
 import { checkTransforms } from "./check-transforms.ts";
@@ -41,6 +51,8 @@ export interface ValidateOptions {
    * node_modules/.cache/exo-audit/kql-validate-<root hash>.json, a file path, or false for none.
    */
   cache?: boolean | string;
+  /** Check the package built from the content even when content offenders were found (default: only then not). */
+  packageCheck?: boolean;
 }
 
 export interface ValidationResult {
@@ -63,9 +75,9 @@ export async function validateContent(options: ValidateOptions = {}): Promise<Va
       return { file: f.file, data: f.data, map: lazySourceMap(text), text } as Doc<T> & { text: string };
     });
   };
-  const rules = load<AnalyticsRule>("analyticsRules");
-  const hunting = load<HuntingQuery>("huntingQueries");
-  const parsers = load<ParserFunction>("parsers");
+  const rules = load<AnalyticsRule>("analyticsRules") as TextDoc<AnalyticsRule>[];
+  const hunting = load<HuntingQuery>("huntingQueries") as TextDoc<HuntingQuery>[];
+  const parsers = load<ParserFunction>("parsers") as TextDoc<ParserFunction>[];
   const workbooks = load<Workbook>("workbooks") as (Doc<Workbook> & { text: string })[];
 
   const functions: FunctionDef[] = parsers
@@ -80,6 +92,7 @@ export async function validateContent(options: ValidateOptions = {}): Promise<Va
   for (const d of rules) checkAnalyticsRule(ctx, d);
   for (const d of hunting) checkHuntingQuery(ctx, d);
   for (const d of parsers) checkParser(ctx, d);
+  checkUpstreamCi(ctx, rules, hunting, parsers);
   for (const d of workbooks) checkWorkbook(ctx, d, d.text);
   const corpus: CorpusEntry[] = [
     ...rules.map((doc) => ({ kind: "analytics rule", doc })),
@@ -88,6 +101,8 @@ export async function validateContent(options: ValidateOptions = {}): Promise<Va
     ...workbooks.map((doc) => ({ kind: "workbook", doc })),
   ] as CorpusEntry[];
   checkCorpus(ctx, corpus);
+  if (ctx.offenders.length === 0 || options.packageCheck === true)
+    checkBuiltPackage(ctx, { rules, hunting, parsers, workbooks });
   if (options.transforms !== false) checkTransforms(ctx);
   const pool =
     options.cache === false
@@ -114,6 +129,64 @@ export async function validateContent(options: ValidateOptions = {}): Promise<Va
     },
     elapsedMs: performance.now() - started,
   };
+}
+
+type TextDoc<T> = Doc<T> & { text: string };
+
+/**
+ * Builds the Content Hub package in memory from the loaded content and runs the package checks
+ * (check-package.ts) on it, so a generator regression fails `npm run validate` too.
+ */
+function checkBuiltPackage(
+  ctx: CheckContext,
+  docs: {
+    rules: Doc<AnalyticsRule>[];
+    hunting: Doc<HuntingQuery>[];
+    parsers: Doc<ParserFunction>[];
+    workbooks: Doc<Workbook>[];
+  },
+): void {
+  const pick = <T>(list: Doc<T>[]) => list.map((d) => ({ file: d.file, data: d.data }));
+  const meta = solutionMetadata();
+  try {
+    const template = solutionTemplate(
+      {
+        rules: pick(docs.rules),
+        hunting: pick(docs.hunting),
+        parsers: pick(docs.parsers),
+        workbooks: pick(docs.workbooks),
+      },
+      meta,
+    );
+    ctx.offenders.push(...checkPackage(template, PACKAGE_FILE, meta));
+  } catch (err) {
+    ctx.offenders.push({
+      file: PACKAGE_FILE,
+      field: "(file)",
+      message: `cannot build the package: ${(err as Error).message}`,
+    });
+  }
+}
+
+const PACKAGE_FILE = "dist/solution/mainTemplate.json";
+
+/** The rules of Microsoft's content CI (check-ci.ts) over the files it reads. */
+function checkUpstreamCi(
+  ctx: CheckContext,
+  rules: TextDoc<AnalyticsRule>[],
+  hunting: TextDoc<HuntingQuery>[],
+  parsers: TextDoc<ParserFunction>[],
+): void {
+  for (const d of [...rules, ...hunting, ...parsers]) checkNonAscii(ctx, d, d.text);
+  for (const d of [...rules, ...hunting]) {
+    checkBranding(ctx, d, [["name"], ["description"]]);
+    checkConnectorIds(ctx, d);
+  }
+  for (const d of rules) checkCustomDetailKeys(ctx, d);
+  for (const d of parsers) {
+    checkBranding(ctx, d, [["Description"], ["Function", "Title"]]);
+    checkParserPreamble(ctx, d);
+  }
 }
 
 /**

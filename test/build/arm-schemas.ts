@@ -10,7 +10,15 @@ import AjvDraft04Module from "ajv-draft-04";
 import type { ErrorObject } from "ajv";
 import { REPO_ROOT } from "../../scripts/content/load.ts";
 
-export const ARM_SCHEMAS_DIR = join(REPO_ROOT, "..", "shared", "arm-schemas");
+/** `$ARM_SCHEMAS_DIR`, else `shared/arm-schemas` next to the repository or next to its worktree folder. */
+export const ARM_SCHEMAS_DIR =
+  [
+    process.env.ARM_SCHEMAS_DIR,
+    join(REPO_ROOT, "..", "shared", "arm-schemas"),
+    join(REPO_ROOT, "..", "..", "shared", "arm-schemas"),
+  ]
+    .filter((d): d is string => typeof d === "string" && d !== "")
+    .find((d) => existsSync(join(d, "common", "definitions.json"))) ?? join(REPO_ROOT, "..", "shared", "arm-schemas");
 export const armSchemasAvailable = (): boolean => existsSync(join(ARM_SCHEMAS_DIR, "common", "definitions.json"));
 
 const BASE = "https://schema.management.azure.com/schemas/";
