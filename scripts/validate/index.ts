@@ -25,6 +25,7 @@ import {
   checkNonAscii,
   checkParserPreamble,
 } from "./check-ci.ts";
+import { checkConnector } from "./check-connector.ts";
 import { checkCorpus, type CorpusEntry } from "./check-corpus.ts";
 import { checkPackage } from "./check-package.ts";
 import { checkParser } from "./check-parsers.ts";
@@ -51,6 +52,8 @@ export interface ValidateOptions {
    * node_modules/.cache/exo-audit/kql-validate-<root hash>.json, a file path, or false for none.
    */
   cache?: boolean | string;
+  /** Also validate the generated data connector page's queries (default true). */
+  connector?: boolean;
   /** Check the package built from the content even when content offenders were found (default: only then not). */
   packageCheck?: boolean;
 }
@@ -104,6 +107,7 @@ export async function validateContent(options: ValidateOptions = {}): Promise<Va
   if (ctx.offenders.length === 0 || options.packageCheck === true)
     checkBuiltPackage(ctx, { rules, hunting, parsers, workbooks });
   if (options.transforms !== false) checkTransforms(ctx);
+  if (options.connector !== false) checkConnector(ctx);
   const pool =
     options.cache === false
       ? createKqlPool(functions, ctx.pending.length, options.workers)
