@@ -12,6 +12,7 @@ const HELP = `Usage: npm run build -- [--root <dir>] [--out <dir>] [--template-u
 
 Builds (deterministically; same input gives byte-identical files):
   dist/solution/mainTemplate.json, createUiDefinition.json, <version>.zip   Content Hub solution package
+  dist/azure-sentinel/                                                     the solution as an Azure-Sentinel pull request
   dist/infra/azuredeploy.json                                              tables, DCR, identity, roles, hosting
   docs/table-reference.md, docs/content-catalog.md                         generated documentation
 

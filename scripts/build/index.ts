@@ -2,6 +2,7 @@
  * `npm run build`: turns the content pack and the table schema into deployable, deterministic artifacts
  * (same input → byte-identical output; no timestamps):
  * - dist/solution/mainTemplate.json, createUiDefinition.json, <version>.zip (Content Hub package)
+ * - dist/azure-sentinel/ (the same solution laid out as a pull request to Azure-Sentinel, upstream-export.ts)
  * - dist/infra/azuredeploy.json (tables, DCR, identity, roles, hosting)
  * - docs/table-reference.md, docs/content-catalog.md
  */
@@ -10,10 +11,12 @@ import { dirname, join } from "node:path";
 import { tableReferenceMarkdown } from "../../connector/schema/derive.ts";
 import { type ContentKind, type ContentProblem, loadContent, REPO_ROOT } from "../content/load.ts";
 import { contentCatalogMarkdown } from "./catalog.ts";
+import { connectorUiConfig } from "./data-connector.ts";
 import { infraTemplate } from "./infra.ts";
 import { toJsonText } from "./json.ts";
 import { type PackageOptions, type SolutionContent, type SolutionMetadata, solutionTemplate } from "./solution.ts";
 import { createUiDefinition } from "./ui-definition.ts";
+import { upstreamExport } from "./upstream-export.ts";
 import { createZip } from "./zip.ts";
 
 export interface Artifact {
@@ -73,11 +76,17 @@ export function buildArtifacts(
       { name: "createUiDefinition.json", data: ui.data },
     ]),
   };
+  const exported = upstreamExport(root, content, meta, connectorUiConfig(options.templateUrl), [
+    { name: "mainTemplate.json", data: main.data },
+    { name: "createUiDefinition.json", data: ui.data },
+    { name: `${meta.version}.zip`, data: zip.data },
+  ]).map((f) => ({ path: f.path, data: Buffer.isBuffer(f.data) ? f.data : Buffer.from(f.data, "utf8") }));
   return {
     artifacts: [
       main,
       ui,
       zip,
+      ...exported,
       text("dist/infra/azuredeploy.json", toJsonText(infraTemplate())),
       text("docs/table-reference.md", tableReferenceMarkdown()),
       text("docs/content-catalog.md", contentCatalogMarkdown(content)),
