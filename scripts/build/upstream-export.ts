@@ -118,8 +118,23 @@ export interface CustomFunctionJson {
   FunctionResultColumns: { Name: string; Type: string }[];
 }
 
-/** `CustomFunctions/<Function>.json` per parser: its parameters and the result columns Kusto infers. */
+const inferred = new Map<string, CustomFunctionJson[]>();
+
+/**
+ * `CustomFunctions/<Function>.json` per parser: its parameters and the result columns Kusto infers
+ * (memoized per parser set: the analysis costs seconds and builds run several times per test process).
+ */
 export function customFunctions(root: string, content: SolutionContent): CustomFunctionJson[] {
+  const key = JSON.stringify([root, byFile(content.parsers)]);
+  let result = inferred.get(key);
+  if (!result) {
+    result = inferFunctions(root, content);
+    inferred.set(key, result);
+  }
+  return result;
+}
+
+function inferFunctions(root: string, content: SolutionContent): CustomFunctionJson[] {
   const globals = buildGlobalState({ functions: parserFunctionDefs(root) });
   return byFile(content.parsers).map(({ file, data: p }) => {
     const { code, errors } = analyze(parserAnalysisText(p).text, globals);
