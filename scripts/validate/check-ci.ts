@@ -62,18 +62,25 @@ export function checkNonAscii(ctx: CheckContext, doc: Doc<unknown>, text: string
 /** "Sentinel" not preceded by "Microsoft ", or "Azure Sentinel". */
 const BAD_BRANDING = /\bAzure Sentinel\b|(?<!\bMicrosoft )\bSentinel\b/;
 
+/** The first branding offence in `text`, ignoring URLs (Azure-Sentinel's own logo URLs name the repository). */
+export function brandingOffence(text: string): { index: number; word: string } | undefined {
+  const masked = text.replace(/https?:\/\/[^\s)"'<>]+/g, (u) => " ".repeat(u.length));
+  const m = BAD_BRANDING.exec(masked);
+  return m ? { index: m.index, word: m[0] } : undefined;
+}
+
 export function checkBranding(ctx: CheckContext, doc: Doc<unknown>, fields: readonly FieldPath[]): void {
   for (const path of fields) {
     let value: unknown = doc.data;
     for (const p of path) value = (value as Record<string | number, unknown> | undefined)?.[p];
     if (typeof value !== "string") continue;
-    const m = BAD_BRANDING.exec(value);
+    const m = brandingOffence(value);
     if (m) {
       report(
         ctx,
         doc,
         path,
-        `writes '${m[0]}': Azure-Sentinel's branding check (validMSBranding) wants "Microsoft Sentinel"`,
+        `writes '${m.word}': Azure-Sentinel's branding check (validMSBranding) wants "Microsoft Sentinel"`,
         doc.map.positionInString(path, m.index),
       );
     }

@@ -17,6 +17,7 @@ import {
 } from "../content/load.ts";
 import { solutionMetadata } from "../build/index.ts";
 import { solutionTemplate } from "../build/solution.ts";
+import { createUiDefinition } from "../build/ui-definition.ts";
 import type { FunctionDef } from "../kql/kusto.ts";
 import {
   checkBranding,
@@ -162,7 +163,18 @@ function checkBuiltPackage(
       },
       meta,
     );
-    ctx.offenders.push(...checkPackage(template, PACKAGE_FILE, meta));
+    const ui = createUiDefinition(
+      {
+        rules: pick(docs.rules),
+        hunting: pick(docs.hunting),
+        parsers: pick(docs.parsers),
+        workbooks: pick(docs.workbooks),
+      },
+      meta,
+    );
+    ctx.offenders.push(
+      ...checkPackage(template, PACKAGE_FILE, meta, { json: ui, file: "dist/solution/createUiDefinition.json" }),
+    );
   } catch (err) {
     ctx.offenders.push({
       file: PACKAGE_FILE,
