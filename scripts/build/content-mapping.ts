@@ -123,7 +123,8 @@ export function parserProperties(p: ParserFunction): Record<string, unknown> {
     displayName: p.Function.Title,
     category: p.Category,
     functionAlias: parserAlias(p),
-    functionParameters: functionParameters(p),
+    // omitted when empty: ARM-TTK "Template Should Not Contain Blanks" rejects ""
+    functionParameters: functionParameters(p) || undefined,
     query: p.FunctionQuery,
     version: 2,
   };

@@ -89,10 +89,11 @@ test("uses only allow-listed API versions", () => {
   }
 });
 
-test("contains no blank properties (null, [], {}) anywhere", () => {
+test('contains no blank properties (null, "", [], {}) anywhere', () => {
   const blanks: string[] = [];
   const walk = (v: unknown, path: string) => {
-    if (v === null) blanks.push(path);
+    // an empty parameter default is allowed (ARM-TTK exempts parameter defaults); an empty property is not
+    if (v === null || (v === "" && !/\.parameters\.[^.]+\.defaultValue$/.test(path))) blanks.push(path);
     else if (Array.isArray(v)) {
       if (v.length === 0) blanks.push(path);
       v.forEach((x, i) => {
