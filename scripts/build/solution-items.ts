@@ -47,6 +47,8 @@ export interface Item {
   resource: Resource;
   /** ARM expression of the item's resource id (metadata parentId). */
   parentId: string;
+  /** Name of the item's metadata resource (default `<kind>-<contentId>`; parsers: `Parser-<function>`). */
+  metadataName?: string;
   /** Metadata dependencies (workbooks: the connector and the tables they read). */
   dependencies?: { kind: string; contentId: string }[];
 }
@@ -125,6 +127,7 @@ export function parserItem(p: ParserFunction, n: number): Item {
     version: p.Function.Version,
     displayName: p.Function.Title,
     parentId: parserResourceId(p),
+    metadataName: `Parser-${parserAlias(p)}`,
     resource: parserFunctionResource(p, false),
   };
 }

@@ -8,7 +8,7 @@
  */
 import type { AnalyticsRule, HuntingQuery, ParserFunction, Workbook } from "../content/load.ts";
 import { API_VERSIONS, DEPLOYMENT_TEMPLATE_SCHEMA } from "./api-versions.ts";
-import { parserAlias, workbookTitle } from "./content-mapping.ts";
+import { workbookTitle } from "./content-mapping.ts";
 import { CONNECTOR_ID, type ConnectorUiConfig, connectorUiConfig } from "./data-connector.ts";
 import { stripBlanks } from "./json.ts";
 import { solutionDescriptionHtml } from "./solution-description.ts";
@@ -84,7 +84,7 @@ function metadataResource(item: Item, meta: SolutionMetadata): Resource {
   return {
     type: "Microsoft.OperationalInsights/workspaces/providers/metadata",
     apiVersion: API_VERSIONS["Microsoft.OperationalInsights/workspaces/providers/metadata"],
-    name: ws(`'${item.kind}-${item.contentId}'`),
+    name: ws(quote(item.metadataName ?? `${item.kind}-${item.contentId}`)),
     properties: metadataProperties(item, meta),
   };
 }
@@ -130,7 +130,7 @@ function parserTopLevel(p: ParserFunction, item: Item, meta: SolutionMetadata): 
     {
       type: "Microsoft.OperationalInsights/workspaces/providers/metadata",
       apiVersion: API_VERSIONS["Microsoft.OperationalInsights/workspaces/providers/metadata"],
-      name: ws(`'Parser-${parserAlias(p)}'`),
+      name: ws(quote(item.metadataName!)),
       location: LOCATION,
       dependsOn: [parserResourceId(p)],
       properties: metadataProperties(item, meta),
