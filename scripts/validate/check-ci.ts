@@ -5,7 +5,7 @@
  * | Rule | Applies to | Upstream check |
  * | --- | --- | --- |
  * | ASCII only | rule, hunting query and parser files | `.script/tests/NonAsciiValidationsTests` |
- * | "Microsoft Sentinel", never a bare or "Azure" Sentinel | descriptions, names, parser titles | `.script/SolutionValidations/validMSBranding.ts` |
+ * | no "Sentinel" without "Microsoft" before it (upstream pattern) | rule, hunting, parser and workbook file text | `.script/SolutionValidations/validMSBranding.ts` |
  * | connectorId known | `requiredDataConnectors[].connectorId` | `HasValidConnectorIds` (`ValidConnectorIds.json`) |
  * | customDetails key does not end in "id" (any case) | rules | ARM-TTK `IDs-Should-Be-Derived-From-ResourceIDs` (`-Key *id -Like`) on the package |
  * | parser compiles behind the CI's let-preamble | parsers | `Validate_SolutionParsersFunctions_HaveValidKql` |
@@ -13,7 +13,6 @@
 import { readFileSync } from "node:fs";
 import type { AnalyticsRule, HuntingQuery, ParserFunction, ParserParam } from "../content/load.ts";
 import { type CheckContext, type Doc, report } from "./context.ts";
-import type { FieldPath } from "./types.ts";
 
 /** Our connector (deploy/solution.json `connectorId`). */
 export const OWN_CONNECTOR_ID: string = (
@@ -59,31 +58,28 @@ export function checkNonAscii(ctx: CheckContext, doc: Doc<unknown>, text: string
   });
 }
 
-/** "Sentinel" not preceded by "Microsoft ", or "Azure Sentinel". */
-const BAD_BRANDING = /\bAzure Sentinel\b|(?<!\bMicrosoft )\bSentinel\b/;
+/**
+ * validMSBranding's own pattern, applied upstream to the whole text of mainTemplate.json and
+ * createUiDefinition.json: "Sentinel" not preceded by "Microsoft" + whitespace nor by "-" (so the
+ * Azure-Sentinel repository URLs pass), case-sensitive. Everything in our content files lands there.
+ */
+const BRANDING = /(?<!Microsoft\s)(?<!-)\bSentinel\b/g;
 
-/** The first branding offence in `text`, ignoring URLs (Azure-Sentinel's own logo URLs name the repository). */
-export function brandingOffence(text: string): { index: number; word: string } | undefined {
-  const masked = text.replace(/https?:\/\/[^\s)"'<>]+/g, (u) => " ".repeat(u.length));
-  const m = BAD_BRANDING.exec(masked);
-  return m ? { index: m.index, word: m[0] } : undefined;
+/** Every branding offence in `text`, by offset. */
+export function brandingOffences(text: string): number[] {
+  return [...text.matchAll(BRANDING)].map((m) => m.index);
 }
 
-export function checkBranding(ctx: CheckContext, doc: Doc<unknown>, fields: readonly FieldPath[]): void {
-  for (const path of fields) {
-    let value: unknown = doc.data;
-    for (const p of path) value = (value as Record<string | number, unknown> | undefined)?.[p];
-    if (typeof value !== "string") continue;
-    const m = brandingOffence(value);
-    if (m) {
-      report(
-        ctx,
-        doc,
-        path,
-        `writes '${m.word}': Azure-Sentinel's branding check (validMSBranding) wants "Microsoft Sentinel"`,
-        doc.map.positionInString(path, m.index),
-      );
-    }
+export function checkBranding(ctx: CheckContext, doc: Doc<unknown>, text: string): void {
+  for (const offset of brandingOffences(text)) {
+    const before = text.slice(0, offset);
+    ctx.offenders.push({
+      file: doc.file,
+      field: "(file)",
+      line: before.split("\n").length,
+      column: offset - before.lastIndexOf("\n"),
+      message: `'Sentinel' not preceded by 'Microsoft': Azure-Sentinel's branding check (validMSBranding) fails the package it lands in`,
+    });
   }
 }
 

@@ -5,7 +5,7 @@
  * | Check | Rule | Upstream |
  * | --- | --- | --- |
  * | solution id | `variables.solutionId` = `<publisherId>.<offerId>` (lower case); `_solutionId` = `[variables('solutionId')]` | `.script/SolutionValidations/validSolutionID.ts` |
- * | branding | no bare or "Azure" Sentinel in `description`/`text`/`descriptionMarkdown`/`descriptionHtml` values (URLs aside) | `.script/SolutionValidations/validMSBranding.ts` |
+ * | branding | `/(?<!Microsoft\s)(?<!-)\bSentinel\b/` nowhere in the file text | `.script/SolutionValidations/validMSBranding.ts` |
  * | ids derived | a property whose name ends in "id" (any case; not under parameters/outputs/tags/metadata, not an ARM-TTK exception) must not resolve to a literal after one level of variable expansion | ARM-TTK `IDs-Should-Be-Derived-From-ResourceIDs` |
  *
  * Decision table of the ids rule, value after expanding `[variables('x')]` once:
@@ -18,7 +18,7 @@
  * | a literal under `customDetails` (the key is a rule's, the value a column name) | fail |
  * | a literal elsewhere (`connectorId`, `contentId` as the tool itself writes them) | pass |
  */
-import { brandingOffence } from "./check-ci.ts";
+import { brandingOffences } from "./check-ci.ts";
 import type { Offender } from "./types.ts";
 
 type Json = unknown;
@@ -130,28 +130,18 @@ export function checkSolutionId(
   return out;
 }
 
-const TEXT_FIELDS = new Set(["description", "text", "descriptionMarkdown", "descriptionHtml"]);
-
-/** validMSBranding over every text field of a package file (mainTemplate.json or createUiDefinition.json). */
-export function checkPackageBranding(json: Json, file: string): Offender[] {
-  const out: Offender[] = [];
-  const visit = (node: Json, path: string) => {
-    if (Array.isArray(node)) {
-      node.forEach((x, i) => {
-        visit(x, `${path}[${i}]`);
-      });
-    } else if (node && typeof node === "object") {
-      for (const [key, value] of Object.entries(node as Record<string, Json>)) {
-        const here = path ? `${path}.${key}` : key;
-        const m = typeof value === "string" && TEXT_FIELDS.has(key) ? brandingOffence(value) : undefined;
-        if (m)
-          out.push({ file, field: here, message: `writes '${m.word}' (validMSBranding wants "Microsoft Sentinel")` });
-        visit(value, here);
-      }
-    }
-  };
-  visit(json, "");
-  return out;
+/** validMSBranding over the text of a package file as written (mainTemplate.json or createUiDefinition.json). */
+export function checkPackageBranding(text: string, file: string): Offender[] {
+  return brandingOffences(text).map((offset) => {
+    const before = text.slice(0, offset);
+    return {
+      file,
+      field: "(file)",
+      line: before.split("\n").length,
+      column: offset - before.lastIndexOf("\n"),
+      message: `'Sentinel' not preceded by 'Microsoft' (validMSBranding): ...${text.slice(Math.max(0, offset - 40), offset + 8).replace(/\s+/g, " ")}`,
+    };
+  });
 }
 
 /** Every package check (`uiDefinition`: the package's createUiDefinition.json, when at hand). */
@@ -159,12 +149,12 @@ export function checkPackage(
   template: Template,
   file: string,
   meta: { publisherId: string; offerId: string },
-  uiDefinition?: { json: Json; file: string },
+  uiDefinition?: { text: string; file: string },
 ) {
   return [
     ...checkSolutionId(template, file, meta),
     ...checkIdsDerived(template, file),
-    ...checkPackageBranding(template, file),
-    ...(uiDefinition ? checkPackageBranding(uiDefinition.json, uiDefinition.file) : []),
+    ...checkPackageBranding(`${JSON.stringify(template, null, 2)}\n`, file),
+    ...(uiDefinition ? checkPackageBranding(uiDefinition.text, uiDefinition.file) : []),
   ];
 }

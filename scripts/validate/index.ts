@@ -16,6 +16,7 @@ import {
   type Workbook,
 } from "../content/load.ts";
 import { solutionMetadata } from "../build/index.ts";
+import { toJsonText } from "../build/json.ts";
 import { solutionTemplate } from "../build/solution.ts";
 import { createUiDefinition } from "../build/ui-definition.ts";
 import type { FunctionDef } from "../kql/kusto.ts";
@@ -96,7 +97,7 @@ export async function validateContent(options: ValidateOptions = {}): Promise<Va
   for (const d of rules) checkAnalyticsRule(ctx, d);
   for (const d of hunting) checkHuntingQuery(ctx, d);
   for (const d of parsers) checkParser(ctx, d);
-  checkUpstreamCi(ctx, rules, hunting, parsers);
+  checkUpstreamCi(ctx, rules, hunting, parsers, workbooks);
   for (const d of workbooks) checkWorkbook(ctx, d, d.text);
   const corpus: CorpusEntry[] = [
     ...rules.map((doc) => ({ kind: "analytics rule", doc })),
@@ -173,7 +174,10 @@ function checkBuiltPackage(
       meta,
     );
     ctx.offenders.push(
-      ...checkPackage(template, PACKAGE_FILE, meta, { json: ui, file: "dist/solution/createUiDefinition.json" }),
+      ...checkPackage(template, PACKAGE_FILE, meta, {
+        text: toJsonText(ui),
+        file: "dist/solution/createUiDefinition.json",
+      }),
     );
   } catch (err) {
     ctx.offenders.push({
@@ -192,17 +196,13 @@ function checkUpstreamCi(
   rules: TextDoc<AnalyticsRule>[],
   hunting: TextDoc<HuntingQuery>[],
   parsers: TextDoc<ParserFunction>[],
+  workbooks: TextDoc<Workbook>[],
 ): void {
   for (const d of [...rules, ...hunting, ...parsers]) checkNonAscii(ctx, d, d.text);
-  for (const d of [...rules, ...hunting]) {
-    checkBranding(ctx, d, [["name"], ["description"]]);
-    checkConnectorIds(ctx, d);
-  }
+  for (const d of [...rules, ...hunting, ...parsers, ...workbooks]) checkBranding(ctx, d, d.text);
+  for (const d of [...rules, ...hunting]) checkConnectorIds(ctx, d);
   for (const d of rules) checkCustomDetailKeys(ctx, d);
-  for (const d of parsers) {
-    checkBranding(ctx, d, [["Description"], ["Function", "Title"]]);
-    checkParserPreamble(ctx, d);
-  }
+  for (const d of parsers) checkParserPreamble(ctx, d);
 }
 
 /**

@@ -29,7 +29,7 @@ test("the package checks report validSolutionID and IDs-Should-Be-Derived-From-R
       "resources[0].properties.packageId",
       "resources[0].properties.source.sourceId",
       "resources[0].properties.mainTemplate.resources[0].properties.customDetails.SessionId",
-      "resources[0].properties.description",
+      "(file)",
     ],
   );
 });

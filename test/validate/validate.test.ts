@@ -94,8 +94,8 @@ const EXPECTED: Expected[] = [
   { file: `${R}upstream-ci.yaml`, field: "(file)", message: /non-ASCII character 'Ü' \(U\+00DC\)/, at: "Überweisung" },
   {
     file: `${R}upstream-ci.yaml`,
-    field: "description",
-    message: /writes 'Sentinel'.*Microsoft Sentinel/,
+    field: "(file)",
+    message: /'Sentinel' not preceded by 'Microsoft'/,
     at: "Sentinel.",
   },
   {
