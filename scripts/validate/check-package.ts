@@ -6,6 +6,8 @@
  * | --- | --- | --- |
  * | solution id | `variables.solutionId` = `<publisherId>.<offerId>` (lower case); `_solutionId` = `[variables('solutionId')]` | `.script/SolutionValidations/validSolutionID.ts` |
  * | branding | `/(?<!Microsoft\s)(?<!-)\bSentinel\b/` nowhere in the file text | `.script/SolutionValidations/validMSBranding.ts` |
+ * | support | every top-level metadata `support` has a name and a valid email or http(s) link | `validSupportObject.ts` |
+ * | domains | top-level metadata and contentPackages `categories.domains` (at least one) and `verticals` from `ValidDomainsVerticals.json` | `validDomainsVerticals.ts` |
  * | ids derived | a property whose name ends in "id" (any case; not under parameters/outputs/tags/metadata, not an ARM-TTK exception) must not resolve to a literal after one level of variable expansion | ARM-TTK `IDs-Should-Be-Derived-From-ResourceIDs` |
  *
  * Decision table of the ids rule, value after expanding `[variables('x')]` once:
@@ -144,6 +146,76 @@ export function checkPackageBranding(text: string, file: string): Offender[] {
   });
 }
 
+/** `.script/SolutionValidations/ValidDomainsVerticals.json` (read 2026-12). */
+export const VALID_DOMAINS = [
+  "Application",
+  "Cloud Provider",
+  "Compliance",
+  "DevOps",
+  "Identity",
+  "Internet of Things (IoT)",
+  "IT Operations",
+  "Migration",
+  "Networking",
+  "Platform",
+  "Security - Others",
+  "Security - Threat Intelligence",
+  "Security - Threat Protection",
+  "Security - 0-day Vulnerability",
+  "Security - Automation (SOAR)",
+  "Security - Cloud Security",
+  "Security - Information Protection",
+  "Security - Insider Threat",
+  "Security - Network",
+  "Security - Vulnerability Management",
+  "Storage",
+  "Training and Tutorials",
+  "User Behavior (UEBA)",
+];
+export const VALID_VERTICALS = ["Aeronautics", "Education", "Finance", "Healthcare", "Manufacturing", "Retail"];
+
+type Props = {
+  support?: { name?: string; email?: string; link?: string };
+  categories?: { domains?: string[]; verticals?: string[] };
+};
+
+/** validSupportObject and validDomainsVerticals over the top-level metadata (and contentPackages categories). */
+export function checkSupportAndDomains(template: Template, file: string): Offender[] {
+  const out: Offender[] = [];
+  const resources = (template.resources ?? []) as { type?: string; properties?: Props }[];
+  resources.forEach((r, i) => {
+    const where = `resources[${i}].properties`;
+    const p = r.properties ?? {};
+    if (r.type === "Microsoft.OperationalInsights/workspaces/providers/metadata") {
+      const s = p.support;
+      const email = s?.email?.trim() ?? "";
+      const link = s?.link?.trim() ?? "";
+      if (!s) out.push({ file, field: where, message: "metadata needs a support object (validSupportObject)" });
+      else if (!s.name?.trim()) out.push({ file, field: `${where}.support.name`, message: "support needs a name" });
+      else if (email === "" && link === "") {
+        out.push({ file, field: `${where}.support`, message: "support needs an email or a link (validSupportObject)" });
+      } else if (email !== "" && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
+        out.push({ file, field: `${where}.support.email`, message: `invalid support email ${email}` });
+      } else if (link !== "" && !/^https?:\/\/\S+$/.test(link)) {
+        out.push({ file, field: `${where}.support.link`, message: `invalid support link ${link}` });
+      }
+    }
+    const isPackage = r.type === "Microsoft.OperationalInsights/workspaces/providers/contentPackages";
+    if (p.categories || (isPackage && !p.categories)) {
+      const domains = p.categories?.domains ?? [];
+      const bad = [
+        ...domains.filter((d) => !VALID_DOMAINS.includes(d)).map((d) => `domain '${d}'`),
+        ...(p.categories?.verticals ?? []).filter((v) => !VALID_VERTICALS.includes(v)).map((v) => `vertical '${v}'`),
+      ];
+      if (domains.length === 0) bad.push("no domain");
+      if (bad.length) {
+        out.push({ file, field: `${where}.categories`, message: `${bad.join(", ")} (validDomainsVerticals)` });
+      }
+    }
+  });
+  return out;
+}
+
 /** Every package check (`uiDefinition`: the package's createUiDefinition.json, when at hand). */
 export function checkPackage(
   template: Template,
@@ -154,6 +226,7 @@ export function checkPackage(
   return [
     ...checkSolutionId(template, file, meta),
     ...checkIdsDerived(template, file),
+    ...checkSupportAndDomains(template, file),
     ...checkPackageBranding(`${JSON.stringify(template, null, 2)}\n`, file),
     ...(uiDefinition ? checkPackageBranding(uiDefinition.text, uiDefinition.file) : []),
   ];

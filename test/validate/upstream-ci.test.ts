@@ -29,6 +29,8 @@ test("the package checks report validSolutionID and IDs-Should-Be-Derived-From-R
       "resources[0].properties.packageId",
       "resources[0].properties.source.sourceId",
       "resources[0].properties.mainTemplate.resources[0].properties.customDetails.SessionId",
+      "resources[1].properties.support.email",
+      "resources[1].properties.categories",
       "(file)",
     ],
   );
