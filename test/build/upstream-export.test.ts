@@ -48,7 +48,21 @@ test("CustomTables are derived from connector/schema and WorkbooksMetadata names
   }
   const entries = JSON.parse(text("Workbooks/WorkbooksMetadata.json")) as Record<string, unknown>[];
   assert.equal(entries.length, built.content.workbooks.length);
+  // the keys of Azure-Sentinel's .script/utils/schemas/workbooksMetadataSchema.json (additionalProperties: false)
+  const required = [
+    "workbookKey",
+    "logoFileName",
+    "description",
+    "dataTypesDependencies",
+    "dataConnectorsDependencies",
+  ];
+  required.push("previewImagesFileNames", "version", "title", "templateRelativePath", "subtitle", "provider");
+  const optional = ["featureFlag", "source", "author", "support", "categories"];
+  optional.push("threatAnalysisTactics", "threatAnalysisTechniques");
+  assert.equal(new Set(entries.map((e) => e.workbookKey)).size, entries.length, "unique workbook keys");
   for (const e of entries) {
+    for (const k of required) assert.ok(k in e, `${e.workbookKey}: ${k}`);
+    for (const k of Object.keys(e)) assert.ok(required.includes(k) || optional.includes(k), `${e.workbookKey}: ${k}`);
     const key = String(e.workbookKey);
     assert.deepEqual(e.previewImagesFileNames, [`${key}Black.png`, `${key}White.png`]);
     assert.deepEqual(e.dataConnectorsDependencies, ["ExchangeAuditConnector"]);
