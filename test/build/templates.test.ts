@@ -122,6 +122,18 @@ test("references every template parameter somewhere other than its own declarati
   }
 });
 
+test("references every template variable somewhere other than its own declaration (ARM-TTK Variables Must Be Referenced)", () => {
+  for (const [file, template] of TEMPLATES) {
+    const { variables = {}, ...rest } = template;
+    for (const name of Object.keys(variables)) {
+      const others = { ...variables };
+      delete others[name];
+      const text = JSON.stringify({ rest, others });
+      assert.ok(text.includes(`variables('${name}')`), `${file}: variable ${name} is never used`);
+    }
+  }
+});
+
 test("the createUiDefinition outputs are the solution template's parameters, all that have no default", () => {
   const ui = json("dist/solution/createUiDefinition.json");
   const params = solution.parameters as Record<string, { defaultValue?: unknown }>;
