@@ -36,7 +36,7 @@ export const isoDuration = (text: string): string => (/^P/.test(text) ? text : t
 
 /** Properties of a `Microsoft.SecurityInsights/AlertRuleTemplates` resource for a rule. */
 export function alertRuleTemplateProperties(rule: AnalyticsRule): Record<string, unknown> {
-  const { techniques } = splitTechniques(rule.relevantTechniques);
+  const { techniques, subTechniques } = splitTechniques(rule.relevantTechniques);
   const scheduled =
     rule.kind === "Scheduled"
       ? {
@@ -52,7 +52,7 @@ export function alertRuleTemplateProperties(rule: AnalyticsRule): Record<string,
   const lookback = incident?.groupingConfiguration?.lookbackDuration;
   return {
     displayName: rule.name,
-    description: rule.description,
+    description: unquotedDescription(rule.description),
     severity: rule.severity,
     enabled: false,
     query: rule.query,
@@ -63,6 +63,7 @@ export function alertRuleTemplateProperties(rule: AnalyticsRule): Record<string,
     requiredDataConnectors: rule.requiredDataConnectors,
     tactics: rule.tactics,
     techniques,
+    subTechniques,
     entityMappings: rule.entityMappings,
     customDetails: rule.customDetails,
     alertDetailsOverride: rule.alertDetailsOverride,
@@ -80,13 +81,13 @@ export function alertRuleTemplateProperties(rule: AnalyticsRule): Record<string,
 }
 
 /**
- * A YAML description as the packaging tool writes it into a tag: trimmed, and without the single quotes
- * our block scalars wrap it in (`'text'` → `text`, `''` → `'`).
+ * A YAML description as the packaging tool writes it: trailing white space removed, and when it starts
+ * with a quote (our block scalars wrap the text in `'...'`) the first and last characters dropped
+ * (`commonFunctions.ps1` GenerateAlertRule; nothing else is unescaped).
  */
 export function unquotedDescription(text: string): string {
-  const t = text.trim();
-  const m = /^'([\s\S]*)'$/.exec(t) ?? /^"([\s\S]*)"$/.exec(t);
-  return m ? m[1]!.replace(/''/g, "'").trim() : t;
+  const t = text.trimEnd();
+  return t.startsWith("'") || t.startsWith('"') ? t.slice(1, -1) : t;
 }
 
 /**
