@@ -90,6 +90,14 @@ export function unquotedDescription(text: string): string {
   return t.startsWith("'") || t.startsWith('"') ? t.slice(1, -1) : t;
 }
 
+/** A hunting query's description tag: trimmed, a leading and a trailing `'` each dropped (GenerateHuntingQuery). */
+export function huntingDescription(text: string): string {
+  let t = text.trim();
+  if (t.startsWith("'")) t = t.slice(1);
+  if (t.endsWith("'")) t = t.slice(0, -1);
+  return t;
+}
+
 /**
  * Properties of the hunting query's `savedSearches` resource: `description`, `tactics` and `techniques`
  * tags with the YAML values as written (sub-techniques kept, comma-joined), as the packaging tool emits.
@@ -102,9 +110,9 @@ export function huntingQueryProperties(q: HuntingQuery): Record<string, unknown>
     query: q.query,
     version: 2,
     tags: [
-      { name: "description", value: unquotedDescription(q.description) },
-      { name: "tactics", value: (q.tactics ?? []).join(",") },
-      { name: "techniques", value: (q.relevantTechniques ?? []).join(",") },
+      { name: "description", value: huntingDescription(q.description) },
+      { name: "tactics", value: (q.tactics ?? []).join(",").replace(/ /g, "") },
+      { name: "techniques", value: (q.relevantTechniques ?? []).join(",").replace(/ /g, "") },
     ].filter((t) => t.value !== ""),
   };
 }
