@@ -10,9 +10,9 @@ export const API_VERSIONS = {
   "Microsoft.OperationalInsights/workspaces/providers/contentTemplates": "2023-04-01-preview",
   "Microsoft.OperationalInsights/workspaces/providers/metadata": "2022-01-01-preview",
   "Microsoft.OperationalInsights/workspaces/providers/dataConnectors": "2021-03-01-preview",
-  "Microsoft.SecurityInsights/AlertRuleTemplates": "2022-04-01-preview",
-  "Microsoft.OperationalInsights/savedSearches": "2022-10-01",
-  "Microsoft.OperationalInsights/workspaces/savedSearches": "2022-10-01",
+  "Microsoft.SecurityInsights/AlertRuleTemplates": "2023-02-01-preview",
+  "Microsoft.OperationalInsights/savedSearches": "2025-07-01",
+  "Microsoft.OperationalInsights/workspaces/savedSearches": "2025-07-01",
   "Microsoft.Insights/workbooks": "2021-08-01",
   "Microsoft.OperationalInsights/workspaces/tables": "2022-10-01",
   "Microsoft.Insights/dataCollectionRules": "2023-03-11",
@@ -34,21 +34,21 @@ export const API_VERSIONS = {
 
 export type ResourceType = keyof typeof API_VERSIONS;
 
-/** Where each solution-package API version was read (Azure/Azure-Sentinel, V3 packaging tool and its output). */
+/**
+ * Where each solution-package API version was read. `commonFunctions.ps1` is
+ * Tools/Create-Azure-Sentinel-Solution/common/commonFunctions.ps1 in Azure/Azure-Sentinel (read 2026-12),
+ * function `returnContentResources`, the versions of a 3.x (contentPackages) package.
+ */
+const TOOL = "commonFunctions.ps1 returnContentResources";
 export const PACKAGE_API_VERSION_SOURCES: Partial<Record<ResourceType, string>> = {
-  "Microsoft.OperationalInsights/workspaces/providers/contentPackages":
-    "Tools/Create-Azure-Sentinel-Solution/common/templating/contentPackages.json",
-  "Microsoft.OperationalInsights/workspaces/providers/contentTemplates":
-    "V3 tool output (shared reference azure-sentinel-ci.md, 'What the V3 packaging tool emits')",
-  "Microsoft.OperationalInsights/workspaces/providers/metadata":
-    "Tools/Create-Azure-Sentinel-Solution/common/commonFunctions.ps1 (metadataApiVersion)",
-  "Microsoft.OperationalInsights/workspaces/providers/dataConnectors":
-    "Tools/Create-Azure-Sentinel-Solution/common/commonFunctions.ps1 (dataConnectorsApiVersion)",
-  "Microsoft.SecurityInsights/AlertRuleTemplates": "V3 tool output (shared reference azure-sentinel-ci.md)",
-  "Microsoft.OperationalInsights/savedSearches": "V3 tool output (shared reference azure-sentinel-ci.md)",
-  "Microsoft.OperationalInsights/workspaces/savedSearches": "V3 tool output (shared reference azure-sentinel-ci.md)",
-  "Microsoft.Insights/workbooks":
-    "V3 tool output, e.g. Solutions/Microsoft 365/Package/mainTemplate.json (shared reference sentinel-content-format.md §3.2)",
+  "Microsoft.OperationalInsights/workspaces/providers/contentPackages": `${TOOL} metadataApiVersion`,
+  "Microsoft.OperationalInsights/workspaces/providers/contentTemplates": `${TOOL} templateSpecsVersionApiVersion`,
+  "Microsoft.OperationalInsights/workspaces/providers/metadata": `${TOOL} commonResourceMetadataApiVersion`,
+  "Microsoft.OperationalInsights/workspaces/providers/dataConnectors": `${TOOL} dataConnectorsApiVersion`,
+  "Microsoft.SecurityInsights/AlertRuleTemplates": `${TOOL} alertRuleApiVersion`,
+  "Microsoft.OperationalInsights/savedSearches": `${TOOL} savedSearchesApiVersion (hunting queries)`,
+  "Microsoft.OperationalInsights/workspaces/savedSearches": `${TOOL} savedSearchesApiVersion (parsers)`,
+  "Microsoft.Insights/workbooks": `${TOOL} insightsWorkbookApiVersion`,
 };
 
 /** Role definitions the infra template may assign (least privilege; nothing else is allowed). */

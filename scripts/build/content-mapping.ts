@@ -136,6 +136,7 @@ export function parserProperties(p: ParserFunction): Record<string, unknown> {
     functionParameters: functionParameters(p) || undefined,
     query: p.FunctionQuery,
     version: 2,
+    tags: [{ name: "description", value: p.Description ?? p.Function.Title }],
   };
 }
 

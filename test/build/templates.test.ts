@@ -72,8 +72,6 @@ test("every resource type/apiVersion pair validates against Microsoft's publishe
     "Microsoft.Insights/components@2020-02-02",
     "Microsoft.Insights/workbooks@2022-04-01",
     "Microsoft.Insights/workbooks@2021-08-01",
-    "Microsoft.OperationalInsights/savedSearches@2022-10-01",
-    "Microsoft.OperationalInsights/workspaces/savedSearches@2022-10-01",
     "Microsoft.OperationalInsights/workspaces/providers/dataConnectors@2021-03-01-preview",
   ]);
   for (const k of unschematized) assert.ok(known.has(k), `no published schema found for ${k}`);
