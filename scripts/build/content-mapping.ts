@@ -170,3 +170,13 @@ export function workbookKey(file: string): string {
     .map((w) => w[0]!.toUpperCase() + w.slice(1))
     .join("")}`;
 }
+
+/**
+ * The tables a workbook reads (WorkbooksMetadata `dataTypesDependencies` and the workbook's DataType
+ * dependencies): those of `tableNames` its JSON names, else the first (the audit table its parsers read).
+ */
+export function workbookTables(wb: Workbook, tableNames: readonly string[]): string[] {
+  const text = JSON.stringify(wb);
+  const found = tableNames.filter((n) => text.includes(n));
+  return found.length ? found : tableNames.slice(0, 1);
+}

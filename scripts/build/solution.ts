@@ -8,7 +8,7 @@
  */
 import type { AnalyticsRule, HuntingQuery, ParserFunction, Workbook } from "../content/load.ts";
 import { API_VERSIONS, DEPLOYMENT_TEMPLATE_SCHEMA } from "./api-versions.ts";
-import { workbookTitle } from "./content-mapping.ts";
+import { workbookTables, workbookTitle } from "./content-mapping.ts";
 import { CONNECTOR_ID, type ConnectorUiConfig, connectorUiConfig } from "./data-connector.ts";
 import { stripBlanks } from "./json.ts";
 import { solutionDescriptionHtml } from "./solution-description.ts";
@@ -147,14 +147,14 @@ export interface PackageOptions {
 export function solutionItems(content: SolutionContent, meta: SolutionMetadata, ui: ConnectorUiConfig): Item[] {
   const byFile = <T extends { file: string }>(list: T[]) => [...list].sort((a, b) => a.file.localeCompare(b.file));
   const tables = ui.dataTypes.map((d) => d.name);
-  const wbDeps = [
+  const wbDeps = (wb: Workbook) => [
     { kind: "DataConnector", contentId: CONNECTOR_ID },
-    ...tables.map((t) => ({ kind: "DataType", contentId: t })),
+    ...workbookTables(wb, tables).map((t) => ({ kind: "DataType", contentId: t })),
   ];
   return [
     dataConnectorItem(ui),
     ...byFile(content.parsers).map((p, i) => parserItem(p.data, i + 1)),
-    ...byFile(content.workbooks).map((w, i) => workbookItem(w, i + 1, meta, wbDeps)),
+    ...byFile(content.workbooks).map((w, i) => workbookItem(w, i + 1, meta, wbDeps(w.data))),
     ...byFile(content.rules).map((r, i) => ruleItem(r.data, i + 1)),
     ...byFile(content.hunting).map((h, i) => huntingItem(h.data, i + 1)),
   ];

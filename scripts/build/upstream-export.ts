@@ -23,7 +23,7 @@ import { TABLES } from "../../connector/schema/table-schema.ts";
 import { parserFunctionDefs } from "../content/load.ts";
 import { analyze, buildGlobalState, resultColumns } from "../kql/kusto.ts";
 import { parserAnalysisText } from "../validate/kql.ts";
-import { parserAlias, workbookKey, workbookTitle } from "./content-mapping.ts";
+import { parserAlias, workbookKey, workbookTables, workbookTitle } from "./content-mapping.ts";
 import { CONNECTOR_ID, type ConnectorUiConfig } from "./data-connector.ts";
 import type { SolutionContent, SolutionMetadata } from "./solution.ts";
 import { releaseNotesMarkdown, solutionDescriptionMarkdown } from "./solution-description.ts";
@@ -156,14 +156,16 @@ function inferFunctions(root: string, content: SolutionContent): CustomFunctionJ
 export function workbookMetadata(content: SolutionContent, meta: SolutionMetadata): Record<string, unknown>[] {
   return byFile(content.workbooks).map((w) => {
     const key = workbookKey(w.file);
-    const text = JSON.stringify(w.data);
-    const tables = TABLES.map((t) => t.tableName).filter((n) => text.includes(n));
+    const tables = workbookTables(
+      w.data,
+      TABLES.map((t) => t.tableName),
+    );
     const title = workbookTitle(w.data, basename(w.file).replace(/\.json$/i, ""));
     return {
       workbookKey: key,
       logoFileName: "Azure_Sentinel.svg",
-      description: `${title}: Exchange Online audit workbook of the ${meta.name} solution, over the rows the exo-audit connector sends to ${tables.join(" and ") || "ExchangeAudit_CL"}.`,
-      dataTypesDependencies: tables.length ? tables : ["ExchangeAudit_CL"],
+      description: `${title}: Exchange Online audit workbook of the ${meta.name} solution, over the rows the exo-audit connector sends to ${tables.join(" and ")}.`,
+      dataTypesDependencies: tables,
       dataConnectorsDependencies: [CONNECTOR_ID],
       previewImagesFileNames: [`${key}Black.png`, `${key}White.png`],
       version: "1.0.0",
