@@ -83,6 +83,8 @@ export interface GlobalStateOptions {
   functions?: readonly FunctionDef[];
   /** Extra tables (tests). */
   extraTables?: readonly TableSchemaJson[];
+  /** The tables to declare instead of ours plus the built-in ones (an upstream CI run: its own CustomTables). */
+  tables?: readonly TableSchemaJson[];
   /** Declare the DCR transform `source` table of this stream instead of nothing (for transform checks). */
   transformSourceFor?: string;
 }
@@ -91,7 +93,7 @@ export interface GlobalStateOptions {
 export function buildGlobalState(options: GlobalStateOptions = {}): K {
   const L = kustoLanguage();
   const S = L.Symbols;
-  const tables = [...allTables(), ...(options.extraTables ?? [])];
+  const tables = [...(options.tables ?? allTables()), ...(options.extraTables ?? [])];
   if (options.transformSourceFor) {
     const def = TABLES.find(
       (t) => t.streamName === options.transformSourceFor || t.tableName === options.transformSourceFor,

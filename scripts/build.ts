@@ -8,26 +8,39 @@ import { REPO_ROOT } from "../kql/content/load.ts";
 import { buildArtifacts, staleArtifacts, writeArtifacts } from "./build/index.ts";
 import { formatOffender, validateContent } from "./validate/index.ts";
 
-const HELP = `Usage: npm run build -- [--root <dir>] [--out <dir>] [--skip-validate] [--check]
+const HELP = `Usage: npm run build -- [--root <dir>] [--out <dir>] [--template-url <url>] [--skip-validate] [--check]
 
 Builds (deterministically; same input gives byte-identical files):
   dist/solution/mainTemplate.json, createUiDefinition.json, <version>.zip   Content Hub solution package
+  dist/azure-sentinel/                                                     the solution as an Azure-Sentinel pull request
   dist/infra/azuredeploy.json                                              tables, DCR, identity, roles, hosting
   docs/table-reference.md, docs/content-catalog.md                         generated documentation
 
   --root <dir>      content root (default: the repository)
   --out <dir>       output root for dist/ and docs/ (default: the repository)
+  --template-url <url>
+                    raw URL where dist/infra/azuredeploy.json is published, for the data connector
+                    page's "Deploy to Azure" button (default: $EXO_AUDIT_TEMPLATE_URL, else the
+                    latest GitHub release asset)
   --skip-validate   do not run npm run validate first
   --check           write nothing; exit 1 if any generated file is missing or out of date
   -h, --help        show this help`;
 
 async function main(): Promise<number> {
-  let values: { root?: string; out?: string; "skip-validate"?: boolean; check?: boolean; help?: boolean };
+  let values: {
+    root?: string;
+    out?: string;
+    "template-url"?: string;
+    "skip-validate"?: boolean;
+    check?: boolean;
+    help?: boolean;
+  };
   try {
     ({ values } = parseArgs({
       options: {
         root: { type: "string" },
         out: { type: "string" },
+        "template-url": { type: "string" },
         "skip-validate": { type: "boolean" },
         check: { type: "boolean" },
         help: { type: "boolean", short: "h" },
@@ -52,7 +65,12 @@ async function main(): Promise<number> {
       return 1;
     }
   }
-  const result = buildArtifacts(root);
+  const templateUrl = values["template-url"] ?? process.env.EXO_AUDIT_TEMPLATE_URL;
+  if (templateUrl !== undefined && !/^https:\/\/\S+$/.test(templateUrl)) {
+    console.error(`--template-url must be an https URL, got '${templateUrl}'`);
+    return 2;
+  }
+  const result = buildArtifacts(root, undefined, { templateUrl });
   if (result.problems.length) {
     for (const p of result.problems) console.error(`${p.file}${p.line ? `:${p.line}` : ""}  ${p.field}  ${p.message}`);
     console.error("build: some content files cannot be read; nothing written");

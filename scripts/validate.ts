@@ -2,12 +2,15 @@
  * `npm run validate [-- --root <dir>] [--json] [--no-cache] [--workers <n>]`: validates the content pack (analytics rules, hunting
  * queries, parsers, workbooks) and the DCR transforms; prints every offender and exits 1 if any.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { solutionMetadata } from "./build/index.ts";
+import { checkPackage } from "./validate/check-package.ts";
 import { formatOffender, validateContent } from "./validate/index.ts";
 
 const HELP = `Usage: npm run validate -- [--root <dir>] [--json] [--no-transforms] [--no-deployment] [--no-cache] [--workers <n>]
+       npm run validate -- --package <mainTemplate.json>
 
 Validates every file in analytics-rules/, hunting-queries/, parsers/ and workbooks/ under the root
 (default: the repository): YAML/JSON syntax, JSON Schemas (scripts/schemas/), Sentinel validator limits,
@@ -22,6 +25,8 @@ infra template's deployment-time constraints (docs/deployment.md, "Deployment li
   --no-cache         analyse every query again (default: reuse results of unchanged queries from
                      node_modules/.cache/exo-audit/)
   --workers <n>      KQL analysis threads (default: cores, at most 4; 1 = no worker threads)
+  --package <file>   check a built Content Hub package instead (variables.solutionId, ARM-TTK
+                     IDs-Should-Be-Derived-From-ResourceIDs); the content run checks the package it builds
   -h, --help         show this help
 
 Exit status: 0 when valid, 1 when any offender is found, 2 on usage errors.`;
@@ -34,6 +39,7 @@ async function main(): Promise<number> {
     "no-deployment"?: boolean;
     "no-cache"?: boolean;
     workers?: string;
+    package?: string;
     help?: boolean;
   };
   try {
@@ -45,6 +51,7 @@ async function main(): Promise<number> {
         "no-deployment": { type: "boolean" },
         workers: { type: "string" },
         "no-cache": { type: "boolean" },
+        package: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -56,6 +63,7 @@ async function main(): Promise<number> {
     console.log(HELP);
     return 0;
   }
+  if (values.package !== undefined) return checkPackageFile(values.package);
   const workers = values.workers === undefined ? undefined : Number(values.workers);
   if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1)) {
     console.error(`--workers must be a positive integer\n\n${HELP}`);
@@ -87,6 +95,21 @@ async function main(): Promise<number> {
   for (const o of result.offenders) console.log(formatOffender(o));
   console.log(`\nvalidate: ${result.offenders.length} problem(s) (${summary}) in ${seconds} s`);
   return 1;
+}
+
+/** `--package <file>`: the package checks alone, on a built mainTemplate.json. */
+function checkPackageFile(file: string): number {
+  let template: unknown;
+  try {
+    template = JSON.parse(readFileSync(file, "utf8"));
+  } catch (err) {
+    console.error(`--package ${file}: ${(err as Error).message}`);
+    return 2;
+  }
+  const offenders = checkPackage(template as Parameters<typeof checkPackage>[0], file, solutionMetadata());
+  for (const o of offenders) console.log(formatOffender(o));
+  console.log(offenders.length ? `\nvalidate: ${offenders.length} problem(s) in ${file}` : `validate: OK (${file})`);
+  return offenders.length ? 1 : 0;
 }
 
 process.exitCode = await main();

@@ -210,12 +210,29 @@ export const loadHuntingQueries = (root?: string) => loadContent<HuntingQuery>("
 export const loadParsers = (root?: string) => loadContent<ParserFunction>("parsers", root);
 export const loadWorkbooks = (root?: string) => loadContent<Workbook>("workbooks", root);
 
+/**
+ * A parameter default as a KQL literal. Azure-Sentinel's parser test writes `let <Name>= <Default>;`
+ * and wraps string defaults in single quotes itself, so string defaults are written bare in the YAML
+ * (`Default: '*'`, as Microsoft's ASIM parsers do) and quoted here; every other type is already a
+ * literal (`datetime(null)`, `dynamic([])`, `false`).
+ */
+export function parameterDefault(p: ParserParam): string | undefined {
+  if (p.Default === undefined) return undefined;
+  const text = String(p.Default);
+  return p.Type === "string" ? `'${text.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'` : text;
+}
+
+/** `name:type=default` entries of a parser (the function's parameter declarations). */
+export function parserParameters(parser: ParserFunction): string[] {
+  return (parser.FunctionParams ?? []).map((p) => {
+    const value = parameterDefault(p);
+    return value === undefined ? `${p.Name}:${p.Type}` : `${p.Name}:${p.Type}=${value}`;
+  });
+}
+
 /** Kusto parameter list text of a parser, e.g. `(starttime:datetime=datetime(null), disabled:bool=false)`. */
 export function parserParameterList(parser: ParserFunction): string {
-  const params = parser.FunctionParams ?? [];
-  return `(${params
-    .map((p) => (p.Default === undefined ? `${p.Name}:${p.Type}` : `${p.Name}:${p.Type}=${String(p.Default)}`))
-    .join(", ")})`;
+  return `(${parserParameters(parser).join(", ")})`;
 }
 
 /** Parser functions as the Kusto global state and the test engine declare them. */

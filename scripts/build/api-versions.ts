@@ -1,16 +1,19 @@
 /**
  * The only API versions the build emits, per resource type. Tests fail on any other pair, so a version
  * bump is a deliberate edit here (checked against the shared reference (`logs-ingestion-and-deployment.md`) §10.5 and §5.2 and the
- * published ARM schemas).
+ * published ARM schemas). The solution package uses the versions Microsoft's V3 packaging tool emits, so
+ * that a package built here diffs cleanly against the tool's output; `PACKAGE_API_VERSION_SOURCES` says
+ * where each was read.
  */
 export const API_VERSIONS = {
   "Microsoft.OperationalInsights/workspaces/providers/contentPackages": "2023-04-01-preview",
   "Microsoft.OperationalInsights/workspaces/providers/contentTemplates": "2023-04-01-preview",
   "Microsoft.OperationalInsights/workspaces/providers/metadata": "2022-01-01-preview",
+  "Microsoft.OperationalInsights/workspaces/providers/dataConnectors": "2021-03-01-preview",
   "Microsoft.SecurityInsights/AlertRuleTemplates": "2023-02-01-preview",
-  "Microsoft.OperationalInsights/savedSearches": "2023-09-01",
-  "Microsoft.OperationalInsights/workspaces/savedSearches": "2023-09-01",
-  "Microsoft.Insights/workbooks": "2022-04-01",
+  "Microsoft.OperationalInsights/savedSearches": "2025-07-01",
+  "Microsoft.OperationalInsights/workspaces/savedSearches": "2025-07-01",
+  "Microsoft.Insights/workbooks": "2021-08-01",
   "Microsoft.OperationalInsights/workspaces/tables": "2022-10-01",
   "Microsoft.Insights/dataCollectionRules": "2023-03-11",
   "Microsoft.Insights/dataCollectionEndpoints": "2023-03-11",
@@ -31,6 +34,23 @@ export const API_VERSIONS = {
 } as const;
 
 export type ResourceType = keyof typeof API_VERSIONS;
+
+/**
+ * Where each solution-package API version was read. `commonFunctions.ps1` is
+ * Tools/Create-Azure-Sentinel-Solution/common/commonFunctions.ps1 in Azure/Azure-Sentinel (read 2026-12),
+ * function `returnContentResources`, the versions of a 3.x (contentPackages) package.
+ */
+const TOOL = "commonFunctions.ps1 returnContentResources";
+export const PACKAGE_API_VERSION_SOURCES: Partial<Record<ResourceType, string>> = {
+  "Microsoft.OperationalInsights/workspaces/providers/contentPackages": `${TOOL} metadataApiVersion`,
+  "Microsoft.OperationalInsights/workspaces/providers/contentTemplates": `${TOOL} templateSpecsVersionApiVersion`,
+  "Microsoft.OperationalInsights/workspaces/providers/metadata": `${TOOL} commonResourceMetadataApiVersion`,
+  "Microsoft.OperationalInsights/workspaces/providers/dataConnectors": `${TOOL} dataConnectorsApiVersion`,
+  "Microsoft.SecurityInsights/AlertRuleTemplates": `${TOOL} alertRuleApiVersion`,
+  "Microsoft.OperationalInsights/savedSearches": `${TOOL} savedSearchesApiVersion (hunting queries)`,
+  "Microsoft.OperationalInsights/workspaces/savedSearches": `${TOOL} savedSearchesApiVersion (parsers)`,
+  "Microsoft.Insights/workbooks": `${TOOL} insightsWorkbookApiVersion`,
+};
 
 /** Role definitions the infra template may assign (least privilege; nothing else is allowed). */
 export const ROLES = {

@@ -5,7 +5,13 @@
  * description/tactics/techniques tags, parser YAML → a workspace function, workbook JSON → `serializedData`.
  */
 import { createHash } from "node:crypto";
-import type { AnalyticsRule, HuntingQuery, ParserFunction, Workbook } from "../../kql/content/load.ts";
+import {
+  type AnalyticsRule,
+  type HuntingQuery,
+  type ParserFunction,
+  parserParameters,
+  type Workbook,
+} from "../../kql/content/load.ts";
 import { toIsoDuration } from "../validate/durations.ts";
 import { baseTechnique } from "../validate/mitre.ts";
 
@@ -30,7 +36,7 @@ export const isoDuration = (text: string): string => (/^P/.test(text) ? text : t
 
 /** Properties of a `Microsoft.SecurityInsights/AlertRuleTemplates` resource for a rule. */
 export function alertRuleTemplateProperties(rule: AnalyticsRule): Record<string, unknown> {
-  const { techniques } = splitTechniques(rule.relevantTechniques);
+  const { techniques, subTechniques } = splitTechniques(rule.relevantTechniques);
   const scheduled =
     rule.kind === "Scheduled"
       ? {
@@ -46,7 +52,7 @@ export function alertRuleTemplateProperties(rule: AnalyticsRule): Record<string,
   const lookback = incident?.groupingConfiguration?.lookbackDuration;
   return {
     displayName: rule.name,
-    description: rule.description,
+    description: unquotedDescription(rule.description),
     severity: rule.severity,
     enabled: false,
     query: rule.query,
@@ -57,6 +63,7 @@ export function alertRuleTemplateProperties(rule: AnalyticsRule): Record<string,
     requiredDataConnectors: rule.requiredDataConnectors,
     tactics: rule.tactics,
     techniques,
+    subTechniques,
     entityMappings: rule.entityMappings,
     customDetails: rule.customDetails,
     alertDetailsOverride: rule.alertDetailsOverride,
@@ -73,9 +80,29 @@ export function alertRuleTemplateProperties(rule: AnalyticsRule): Record<string,
   };
 }
 
-/** Properties of the hunting query's `savedSearches` resource. */
+/**
+ * A YAML description as the packaging tool writes it: trailing white space removed, and when it starts
+ * with a quote (our block scalars wrap the text in `'...'`) the first and last characters dropped
+ * (`commonFunctions.ps1` GenerateAlertRule; nothing else is unescaped).
+ */
+export function unquotedDescription(text: string): string {
+  const t = text.trimEnd();
+  return t.startsWith("'") || t.startsWith('"') ? t.slice(1, -1) : t;
+}
+
+/** A hunting query's description tag: trimmed, a leading and a trailing `'` each dropped (GenerateHuntingQuery). */
+export function huntingDescription(text: string): string {
+  let t = text.trim();
+  if (t.startsWith("'")) t = t.slice(1);
+  if (t.endsWith("'")) t = t.slice(0, -1);
+  return t;
+}
+
+/**
+ * Properties of the hunting query's `savedSearches` resource: `description`, `tactics` and `techniques`
+ * tags with the YAML values as written (sub-techniques kept, comma-joined), as the packaging tool emits.
+ */
 export function huntingQueryProperties(q: HuntingQuery): Record<string, unknown> {
-  const { techniques } = splitTechniques(q.relevantTechniques);
   return {
     eTag: "*",
     displayName: q.name,
@@ -83,18 +110,16 @@ export function huntingQueryProperties(q: HuntingQuery): Record<string, unknown>
     query: q.query,
     version: 2,
     tags: [
-      { name: "description", value: q.description.trim() },
-      { name: "tactics", value: (q.tactics ?? []).join(",") },
-      { name: "techniques", value: techniques.join(",") },
+      { name: "description", value: huntingDescription(q.description) },
+      { name: "tactics", value: (q.tactics ?? []).join(",").replace(/ /g, "") },
+      { name: "techniques", value: (q.relevantTechniques ?? []).join(",").replace(/ /g, "") },
     ].filter((t) => t.value !== ""),
   };
 }
 
-/** Function parameter text for `functionParameters` (`disabled:bool=false, since:datetime=datetime(null)`). */
+/** `functionParameters` as the packaging tool joins them: `disabled:bool=false,since:datetime=datetime(null)`. */
 export function functionParameters(p: ParserFunction): string {
-  return (p.FunctionParams ?? [])
-    .map((x) => (x.Default === undefined ? `${x.Name}:${x.Type}` : `${x.Name}:${x.Type}=${String(x.Default)}`))
-    .join(", ");
+  return parserParameters(p).join(",");
 }
 
 /** Name queries call a parser by. */
@@ -107,9 +132,11 @@ export function parserProperties(p: ParserFunction): Record<string, unknown> {
     displayName: p.Function.Title,
     category: p.Category,
     functionAlias: parserAlias(p),
-    functionParameters: functionParameters(p),
+    // omitted when empty: ARM-TTK "Template Should Not Contain Blanks" rejects ""
+    functionParameters: functionParameters(p) || undefined,
     query: p.FunctionQuery,
     version: 2,
+    tags: [{ name: "description", value: p.Description ?? p.Function.Title }],
   };
 }
 
@@ -132,4 +159,24 @@ export function stableGuid(...parts: string[]): string {
   h[8] = (h[8]! & 0x3f) | 0x80;
   const hex = h.subarray(0, 16).toString("hex");
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** WorkbooksMetadata `workbookKey` of a workbook file: `ExoAudit` + the file name in PascalCase. */
+export function workbookKey(file: string): string {
+  const base = file.replace(/^.*\//, "").replace(/\.json$/i, "");
+  return `ExoAudit${base
+    .split(/[-_\s]+/)
+    .filter(Boolean)
+    .map((w) => w[0]!.toUpperCase() + w.slice(1))
+    .join("")}`;
+}
+
+/**
+ * The tables a workbook reads (WorkbooksMetadata `dataTypesDependencies` and the workbook's DataType
+ * dependencies): those of `tableNames` its JSON names, else the first (the audit table its parsers read).
+ */
+export function workbookTables(wb: Workbook, tableNames: readonly string[]): string[] {
+  const text = JSON.stringify(wb);
+  const found = tableNames.filter((n) => text.includes(n));
+  return found.length ? found : tableNames.slice(0, 1);
 }

@@ -2,6 +2,7 @@
  * `npm run build`: turns the content pack and the table schema into deployable, deterministic artifacts
  * (same input → byte-identical output; no timestamps):
  * - dist/solution/mainTemplate.json, createUiDefinition.json, <version>.zip (Content Hub package)
+ * - dist/azure-sentinel/ (the same solution laid out as a pull request to Azure-Sentinel, upstream-export.ts)
  * - dist/infra/azuredeploy.json (tables, DCR, identity, roles, hosting) and its wrapper deploy/main.bicep
  * - docs/table-reference.md, docs/content-catalog.md
  */
@@ -11,10 +12,12 @@ import { tableReferenceMarkdown } from "../../connector/schema/derive.ts";
 import { type ContentKind, type ContentProblem, loadContent, REPO_ROOT } from "../../kql/content/load.ts";
 import { bicepWrapper } from "./bicep.ts";
 import { contentCatalogMarkdown } from "./catalog.ts";
+import { connectorUiConfig } from "./data-connector.ts";
 import { infraTemplate } from "./infra.ts";
 import { toJsonText } from "./json.ts";
-import { type SolutionContent, type SolutionMetadata, solutionTemplate } from "./solution.ts";
+import { type PackageOptions, type SolutionContent, type SolutionMetadata, solutionTemplate } from "./solution.ts";
 import { createUiDefinition } from "./ui-definition.ts";
+import { upstreamExport } from "./upstream-export.ts";
 import { createZip } from "./zip.ts";
 
 export interface Artifact {
@@ -58,10 +61,14 @@ export function loadSolutionContent(root: string = REPO_ROOT): {
 }
 
 /** Generates every artifact in memory. */
-export function buildArtifacts(root: string = REPO_ROOT, meta: SolutionMetadata = solutionMetadata()): BuildResult {
+export function buildArtifacts(
+  root: string = REPO_ROOT,
+  meta: SolutionMetadata = solutionMetadata(),
+  options: PackageOptions = {},
+): BuildResult {
   const { content, problems } = loadSolutionContent(root);
   const text = (path: string, s: string): Artifact => ({ path, data: Buffer.from(s, "utf8") });
-  const main = text("dist/solution/mainTemplate.json", toJsonText(solutionTemplate(content, meta)));
+  const main = text("dist/solution/mainTemplate.json", toJsonText(solutionTemplate(content, meta, options)));
   const ui = text("dist/solution/createUiDefinition.json", toJsonText(createUiDefinition(content, meta)));
   const infra = infraTemplate();
   const zip: Artifact = {
@@ -71,11 +78,17 @@ export function buildArtifacts(root: string = REPO_ROOT, meta: SolutionMetadata 
       { name: "createUiDefinition.json", data: ui.data },
     ]),
   };
+  const exported = upstreamExport(root, content, meta, connectorUiConfig(options.templateUrl), [
+    { name: "mainTemplate.json", data: main.data },
+    { name: "createUiDefinition.json", data: ui.data },
+    { name: `${meta.version}.zip`, data: zip.data },
+  ]).map((f) => ({ path: f.path, data: Buffer.isBuffer(f.data) ? f.data : Buffer.from(f.data, "utf8") }));
   return {
     artifacts: [
       main,
       ui,
       zip,
+      ...exported,
       text("dist/infra/azuredeploy.json", toJsonText(infra)),
       text("deploy/main.bicep", bicepWrapper(infra as Parameters<typeof bicepWrapper>[0])),
       text("docs/table-reference.md", tableReferenceMarkdown()),

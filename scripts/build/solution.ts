@@ -1,21 +1,32 @@
 /**
- * The Content Hub solution package (`dist/solution/mainTemplate.json`), in the v3 package layout:
- * one `contentTemplates` resource per content item (wrapping the item's resource and its `metadata`),
- * parsers also deployed directly as workspace functions (rules call them), and one `contentPackages`
- * resource describing the solution and its dependencies.
+ * The Content Hub solution package (`dist/solution/mainTemplate.json`), in the layout the V3 packaging
+ * tool writes: one `contentTemplates` resource per content item (wrapping the item's resource and its
+ * `metadata`), parsers also deployed directly as workspace functions with their `Parser-<name>` metadata
+ * (rules call them), and one `contentPackages` resource describing the solution and its dependencies.
+ * `variables.solutionId` holds `<publisherId>.<offerId>` and everything else reads it through
+ * `_solutionId` = `[variables('solutionId')]` (validSolutionID; IDs-Should-Be-Derived-From-ResourceIDs).
  */
 import { basename } from "node:path";
 import type { AnalyticsRule, HuntingQuery, ParserFunction, Workbook } from "../../kql/content/load.ts";
 import { API_VERSIONS, DEPLOYMENT_TEMPLATE_SCHEMA } from "./api-versions.ts";
-import {
-  alertRuleTemplateProperties,
-  huntingQueryProperties,
-  parserAlias,
-  parserProperties,
-  stableGuid,
-  workbookTitle,
-} from "./content-mapping.ts";
+import { workbookTables, workbookTitle } from "./content-mapping.ts";
+import { CONNECTOR_ID, type ConnectorUiConfig, connectorUiConfig } from "./data-connector.ts";
 import { stripBlanks } from "./json.ts";
+import { solutionDescriptionHtml } from "./solution-description.ts";
+import {
+  dataConnectorItem,
+  huntingItem,
+  type Item,
+  LOCATION,
+  parserFunctionResource,
+  parserItem,
+  parserResourceId,
+  quote,
+  type Resource,
+  ruleItem,
+  WS,
+  workbookItem,
+} from "./solution-items.ts";
 
 export interface SolutionMetadata {
   name: string;
@@ -38,46 +49,44 @@ export interface SolutionContent {
   workbooks: { file: string; data: Workbook }[];
 }
 
-type Resource = Record<string, unknown>;
-
-const WS = "parameters('workspace')";
-const LOCATION = "[parameters('workspace-location')]";
 const ws = (suffix: string) => `[concat(${WS}, '/Microsoft.SecurityInsights/', ${suffix})]`;
-const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
+const cid = (item: Item) => `[variables('${item.contentIdVar}')]`;
 
-/** One content item, as both packaging steps need it. */
-interface Item {
-  kind: "AnalyticsRule" | "HuntingQuery" | "Parser" | "Workbook";
-  infix: "ar" | "hq" | "pr" | "wb";
-  contentId: string;
-  version: string;
-  displayName: string;
-  description: string;
-  /** The item's own resource (inside the content template). */
-  resource: Resource;
-  /** ARM expression of the item's resource id (metadata parentId). */
-  parentId: string;
-}
+/** Package logo (the tool's `Logo`): Microsoft Sentinel's generic solution logo in Azure-Sentinel/Logos. */
+export const PACKAGE_ICON =
+  '<img src="https://raw.githubusercontent.com/Azure/Azure-Sentinel/master/Logos/Azure_Sentinel.svg" width="75px" height="75px">';
 
 function productId(item: Item): string {
   return `[concat(take(variables('_solutionId'), 50), '-', '${item.infix}', '-', uniqueString(concat(variables('_solutionId'), '-', '${item.kind}', '-', ${quote(item.contentId)}, '-', ${quote(item.version)})))]`;
+}
+
+const source = (meta: SolutionMetadata) => ({
+  kind: "Solution",
+  name: meta.name,
+  sourceId: "[variables('_solutionId')]",
+});
+const author = (meta: SolutionMetadata) => ({ name: meta.author.name, email: "[variables('_email')]" });
+
+function metadataProperties(item: Item, meta: SolutionMetadata): Resource {
+  return {
+    description: `${meta.name} ${item.kind}: ${item.displayName}`,
+    parentId: item.parentId,
+    contentId: cid(item),
+    kind: item.kind,
+    version: item.version,
+    source: source(meta),
+    author: author(meta),
+    support: meta.support,
+    dependencies: item.dependencies && { operator: "AND", criteria: item.dependencies },
+  };
 }
 
 function metadataResource(item: Item, meta: SolutionMetadata): Resource {
   return {
     type: "Microsoft.OperationalInsights/workspaces/providers/metadata",
     apiVersion: API_VERSIONS["Microsoft.OperationalInsights/workspaces/providers/metadata"],
-    name: ws(`'${item.kind}-${item.contentId}'`),
-    properties: {
-      description: `${meta.name} ${item.kind}: ${item.displayName}`,
-      parentId: item.parentId,
-      contentId: item.contentId,
-      kind: item.kind,
-      version: item.version,
-      source: { kind: "Solution", name: meta.name, sourceId: "[variables('_solutionId')]" },
-      author: { name: meta.author.name, email: "[variables('_email')]" },
-      support: meta.support,
-    },
+    name: ws(quote(item.metadataName ?? `${item.kind}-${item.contentId}`)),
+    properties: metadataProperties(item, meta),
   };
 }
 
@@ -102,10 +111,10 @@ function contentTemplate(item: Item, meta: SolutionMetadata): Resource {
       packageName: "[variables('_solutionName')]",
       packageId: "[variables('_solutionId')]",
       contentSchemaVersion: "3.0.0",
-      source: { kind: "Solution", name: meta.name, sourceId: "[variables('_solutionId')]" },
-      author: { name: meta.author.name, email: "[variables('_email')]" },
+      source: source(meta),
+      author: author(meta),
       support: meta.support,
-      contentId: item.contentId,
+      contentId: cid(item),
       contentKind: item.kind,
       displayName: item.displayName,
       contentProductId: productId(item),
@@ -115,110 +124,89 @@ function contentTemplate(item: Item, meta: SolutionMetadata): Resource {
   };
 }
 
-function ruleItem(r: AnalyticsRule): Item {
-  return {
-    kind: "AnalyticsRule",
-    infix: "ar",
-    contentId: r.id,
-    version: r.version,
-    displayName: r.name,
-    description: r.description,
-    parentId: `[resourceId('Microsoft.SecurityInsights/AlertRuleTemplates', ${quote(r.id)})]`,
-    resource: {
-      type: "Microsoft.SecurityInsights/AlertRuleTemplates",
-      name: r.id,
-      apiVersion: API_VERSIONS["Microsoft.SecurityInsights/AlertRuleTemplates"],
-      kind: r.kind,
+/** The parser's top-level function and its `Parser-<name>` metadata, as the packaging tool adds them. */
+function parserTopLevel(p: ParserFunction, item: Item, meta: SolutionMetadata): Resource[] {
+  return [
+    parserFunctionResource(p, true),
+    {
+      type: "Microsoft.OperationalInsights/workspaces/providers/metadata",
+      apiVersion: API_VERSIONS["Microsoft.OperationalInsights/workspaces/providers/metadata"],
+      name: ws(quote(item.metadataName!)),
       location: LOCATION,
-      properties: alertRuleTemplateProperties(r),
+      dependsOn: [parserResourceId(p)],
+      properties: metadataProperties(item, meta),
     },
-  };
+  ];
 }
 
-function huntingItem(q: HuntingQuery): Item {
-  return {
-    kind: "HuntingQuery",
-    infix: "hq",
-    contentId: q.id,
-    version: q.version ?? "1.0.0",
-    displayName: q.name,
-    description: q.description,
-    parentId: `[resourceId('Microsoft.OperationalInsights/savedSearches', ${quote(q.id)})]`,
-    resource: {
-      type: "Microsoft.OperationalInsights/savedSearches",
-      apiVersion: API_VERSIONS["Microsoft.OperationalInsights/savedSearches"],
-      name: q.id,
-      location: LOCATION,
-      properties: huntingQueryProperties(q),
-    },
-  };
+export interface PackageOptions {
+  /** Raw URL of dist/infra/azuredeploy.json for the connector's "Deploy to Azure" button. */
+  templateUrl?: string;
 }
 
-function parserFunctionResource(p: ParserFunction): Resource {
-  return {
-    type: "Microsoft.OperationalInsights/workspaces/savedSearches",
-    apiVersion: API_VERSIONS["Microsoft.OperationalInsights/workspaces/savedSearches"],
-    name: `[concat(${WS}, '/', ${quote(parserAlias(p))})]`,
-    properties: parserProperties(p),
-  };
+/** Items in package order (connector, parsers, workbooks, rules, hunting queries; each by file). */
+export function solutionItems(content: SolutionContent, meta: SolutionMetadata, ui: ConnectorUiConfig): Item[] {
+  const byFile = <T extends { file: string }>(list: T[]) => [...list].sort((a, b) => a.file.localeCompare(b.file));
+  const tables = ui.dataTypes.map((d) => d.name);
+  const wbDeps = (wb: Workbook) => [
+    { kind: "DataConnector", contentId: CONNECTOR_ID },
+    ...workbookTables(wb, tables).map((t) => ({ kind: "DataType", contentId: t })),
+  ];
+  return [
+    dataConnectorItem(ui),
+    ...byFile(content.parsers).map((p, i) => parserItem(p.data, i + 1)),
+    ...byFile(content.workbooks).map((w, i) => workbookItem(w, i + 1, meta, wbDeps(w.data))),
+    ...byFile(content.rules).map((r, i) => ruleItem(r.data, i + 1)),
+    ...byFile(content.hunting).map((h, i) => huntingItem(h.data, i + 1)),
+  ];
 }
 
-function parserItem(p: ParserFunction): Item {
-  return {
-    kind: "Parser",
-    infix: "pr",
-    contentId: p.id,
-    version: p.Function.Version,
-    displayName: p.Function.Title,
-    description: p.Description ?? p.Function.Title,
-    parentId: `[resourceId('Microsoft.OperationalInsights/workspaces/savedSearches', ${WS}, ${quote(parserAlias(p))})]`,
-    resource: parserFunctionResource(p),
+function variables(items: Item[], meta: SolutionMetadata): Record<string, string> {
+  const v: Record<string, string> = {
+    solutionId: `${meta.publisherId}.${meta.offerId}`.toLowerCase(),
+    _solutionId: "[variables('solutionId')]",
+    _solutionName: meta.name,
+    _solutionVersion: meta.version,
+    email: meta.author.email,
+    _email: "[variables('email')]",
+    _solutioncontentProductId: `[concat(take(variables('_solutionId'), 50), '-', 'sl', '-', uniqueString(concat(variables('_solutionId'), '-', 'Solution', '-', variables('_solutionId'), '-', variables('_solutionVersion'))))]`,
+    workspaceResourceId: `[resourceId('Microsoft.OperationalInsights/workspaces', ${WS})]`,
   };
+  for (const i of items) {
+    const plain = i.contentIdVar.slice(1);
+    v[plain] = i.contentId;
+    v[i.contentIdVar] = `[variables('${plain}')]`;
+  }
+  return v;
 }
 
-function workbookItem(w: { file: string; data: Workbook }, meta: SolutionMetadata): Item {
-  const base = basename(w.file).replace(/\.json$/i, "");
-  const name = stableGuid(meta.publisherId, meta.offerId, "workbook", base);
-  const title = workbookTitle(w.data, base);
-  return {
-    kind: "Workbook",
-    infix: "wb",
-    contentId: `${meta.offerId}-${base}`,
-    version: meta.version,
-    displayName: title,
-    description: title,
-    parentId: `[resourceId('Microsoft.Insights/workbooks', '${name}')]`,
-    resource: {
-      type: "Microsoft.Insights/workbooks",
-      apiVersion: API_VERSIONS["Microsoft.Insights/workbooks"],
-      name,
-      location: LOCATION,
-      kind: "shared",
-      properties: {
-        displayName: title,
-        // the whole workbook as one string: arm-ttk blank checks do not look inside it
-        serializedData: JSON.stringify(w.data),
-        version: "1.0",
-        sourceId: "[variables('workspaceResourceId')]",
-        category: "sentinel",
-      },
-    },
-  };
+function workbookParameters(content: SolutionContent): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  [...content.workbooks]
+    .sort((a, b) => a.file.localeCompare(b.file))
+    .forEach((w, i) => {
+      out[`workbook${i + 1}-name`] = {
+        type: "string",
+        defaultValue: workbookTitle(w.data, w.file.replace(/^.*\//, "").replace(/\.json$/i, "")),
+        minLength: 1,
+        metadata: { description: "Name for the workbook" },
+      };
+    });
+  return out;
 }
 
 /** Builds `mainTemplate.json` for the content. Input order does not matter: items are sorted by file. */
-export function solutionTemplate(content: SolutionContent, meta: SolutionMetadata): Record<string, unknown> {
-  const byFile = <T extends { file: string }>(list: T[]) => [...list].sort((a, b) => a.file.localeCompare(b.file));
-  const parsers = byFile(content.parsers);
-  const items: Item[] = [
-    ...parsers.map((p) => parserItem(p.data)),
-    ...byFile(content.rules).map((r) => ruleItem(r.data)),
-    ...byFile(content.hunting).map((h) => huntingItem(h.data)),
-    ...byFile(content.workbooks).map((w) => workbookItem(w, meta)),
-  ];
-  const solutionId = `${meta.publisherId}.${meta.offerId}`;
+export function solutionTemplate(
+  content: SolutionContent,
+  meta: SolutionMetadata,
+  options: PackageOptions = {},
+): Record<string, unknown> {
+  const ui = connectorUiConfig(options.templateUrl);
+  const items = solutionItems(content, meta, ui);
+  const parsers = [...content.parsers].sort((a, b) => a.file.localeCompare(b.file));
+  const parserItems = items.filter((i) => i.kind === "Parser");
   // Parsers are also deployed as plain workspace functions so rules and hunting queries work at once.
-  const parserFunctions = parsers.map((p) => parserFunctionResource(p.data));
+  const topLevel = parsers.flatMap((p, i) => parserTopLevel(p.data, parserItems[i]!, meta));
   const pkg: Resource = {
     type: "Microsoft.OperationalInsights/workspaces/providers/contentPackages",
     apiVersion: API_VERSIONS["Microsoft.OperationalInsights/workspaces/providers/contentPackages"],
@@ -230,18 +218,19 @@ export function solutionTemplate(content: SolutionContent, meta: SolutionMetadat
       contentSchemaVersion: "3.0.0",
       displayName: meta.name,
       publisherDisplayName: meta.support.name,
-      descriptionHtml: `<p>${meta.description}</p>`,
+      descriptionHtml: solutionDescriptionHtml(content),
       contentKind: "Solution",
       contentProductId: "[variables('_solutioncontentProductId')]",
       id: "[variables('_solutioncontentProductId')]",
+      icon: PACKAGE_ICON,
       contentId: "[variables('_solutionId')]",
       parentId: "[variables('_solutionId')]",
-      source: { kind: "Solution", name: meta.name, sourceId: "[variables('_solutionId')]" },
-      author: { name: meta.author.name, email: "[variables('_email')]" },
+      source: source(meta),
+      author: author(meta),
       support: meta.support,
       dependencies: {
         operator: "AND",
-        criteria: items.map((i) => ({ kind: i.kind, contentId: i.contentId, version: i.version })),
+        criteria: items.map((i) => ({ kind: i.kind, contentId: cid(i), version: i.version })),
       },
       firstPublishDate: meta.firstPublishDate,
       providers: meta.providers,
@@ -267,15 +256,9 @@ export function solutionTemplate(content: SolutionContent, meta: SolutionMetadat
         type: "string",
         metadata: { description: "Name of the Log Analytics workspace with Microsoft Sentinel enabled." },
       },
+      ...workbookParameters(content),
     },
-    variables: {
-      _solutionName: meta.name,
-      _solutionVersion: meta.version,
-      _solutionId: solutionId,
-      _email: meta.author.email,
-      _solutioncontentProductId: `[concat(take(variables('_solutionId'), 50), '-', 'sl', '-', uniqueString(concat(variables('_solutionId'), '-', 'Solution', '-', variables('_solutionId'), '-', variables('_solutionVersion'))))]`,
-      workspaceResourceId: `[resourceId('Microsoft.OperationalInsights/workspaces', ${WS})]`,
-    },
-    resources: [...parserFunctions, ...items.map((i) => contentTemplate(i, meta)), pkg],
+    variables: variables(items, meta),
+    resources: [...topLevel, ...items.map((i) => contentTemplate(i, meta)), pkg],
   });
 }

@@ -1,9 +1,14 @@
 /**
- * `createUiDefinition.json` for the Content Hub / "Deploy to Azure" portal experience: a basics step
- * with the workspace picker, and one step per content kind listing what the solution installs. Its
- * outputs are exactly the mainTemplate parameters (arm-ttk "Outputs Must Be Present In Template Parameters").
+ * `createUiDefinition.json` for the Content Hub / "Deploy to Azure" portal experience, laid out as the V3
+ * packaging tool writes it: `config.basics` (description, resource providers, hidden location, existing
+ * resource groups allowed), the workspace picker, then one step per content kind in the tool's order
+ * (dataconnectors, parsers, workbooks, analytics, huntingqueries), each with a `bladeTitle`. Its outputs
+ * are template parameters (arm-ttk "Outputs Must Be Present In Template Parameters"); the workbook-name
+ * parameters keep their defaults.
  */
+import { CONNECTOR_TITLE } from "./data-connector.ts";
 import type { SolutionContent, SolutionMetadata } from "./solution.ts";
+import { solutionDescriptionMarkdown } from "./solution-description.ts";
 
 const section = (name: string, label: string, lines: string[]) => ({
   name,
@@ -15,6 +20,16 @@ const section = (name: string, label: string, lines: string[]) => ({
     options: { text },
   })),
 });
+
+function step(name: string, label: string, blade: string, lines: string[]) {
+  return {
+    name,
+    label,
+    subLabel: { preValidation: `Review the ${label.toLowerCase()}`, postValidation: "Done" },
+    bladeTitle: blade,
+    elements: [section(name, label, lines.length ? lines : ["None"])],
+  };
+}
 
 export function createUiDefinition(content: SolutionContent, meta: SolutionMetadata): Record<string, unknown> {
   const sorted = <T extends { file: string }>(l: T[]) => [...l].sort((a, b) => a.file.localeCompare(b.file));
@@ -32,7 +47,20 @@ export function createUiDefinition(content: SolutionContent, meta: SolutionMetad
       config: {
         isWizard: false,
         basics: {
-          description: `${meta.name}\n\n${meta.description}\n\nThe rules are installed as templates (disabled); create rules from them in Microsoft Sentinel > Analytics after the connector delivers data to ExchangeAudit_CL.`,
+          description: `<img src="https://raw.githubusercontent.com/Azure/Azure-Sentinel/master/Logos/Azure_Sentinel.svg" width="75px" height="75px">\n\n**Note:** Please refer to the following before installing the solution:\n\n- Review the solution's ReleaseNotes.md and the deployment guide (docs/deployment.md)\n\n**${meta.name}**\n\n${solutionDescriptionMarkdown(content)}\n\nThe rules are installed as templates (disabled); create rules from them in Microsoft Sentinel > Analytics after the connector delivers data to ExchangeAudit_CL.`,
+          subscription: {
+            resourceProviders: [
+              "Microsoft.OperationsManagement/solutions",
+              "Microsoft.OperationalInsights/workspaces/providers/alertRules",
+              "Microsoft.Insights/workbooks",
+              "Microsoft.Logic/workflows",
+            ],
+          },
+          location: {
+            metadata: { hidden: "Hiding location, we get it from the log analytics workspace" },
+            visible: false,
+          },
+          resourceGroup: { allowExisting: true },
         },
       },
       basics: [
@@ -61,26 +89,13 @@ export function createUiDefinition(content: SolutionContent, meta: SolutionMetad
         },
       ],
       steps: [
-        {
-          name: "parsers",
-          label: "Parsers",
-          elements: [section("parsers", "Parsers (workspace functions)", parsers.length ? parsers : ["None"])],
-        },
-        {
-          name: "analytics",
-          label: "Analytics",
-          elements: [section("analytics", "Analytics rule templates", rules.length ? rules : ["None"])],
-        },
-        {
-          name: "huntingqueries",
-          label: "Hunting Queries",
-          elements: [section("huntingqueries", "Hunting queries", hunting.length ? hunting : ["None"])],
-        },
-        {
-          name: "workbooks",
-          label: "Workbooks",
-          elements: [section("workbooks", "Workbooks", workbooks.length ? workbooks : ["None"])],
-        },
+        step("dataconnectors", "Data Connectors", "Data Connector", [
+          `${CONNECTOR_TITLE}: after installing, open Microsoft Sentinel > Data connectors and follow the page to deploy the collector.`,
+        ]),
+        step("parsers", "Parsers", "Parsers", parsers),
+        step("workbooks", "Workbooks", "Workbooks", workbooks),
+        step("analytics", "Analytics", "Analytics", rules),
+        step("huntingqueries", "Hunting Queries", "Hunting Queries", hunting),
       ],
       outputs: {
         "workspace-location":

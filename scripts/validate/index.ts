@@ -15,9 +15,22 @@ import {
   REPO_ROOT,
   type Workbook,
 } from "../../kql/content/load.ts";
-import type { FunctionDef } from "../../kql/kusto.ts";
 import { infraTemplate } from "../build/infra.ts";
+import { solutionMetadata } from "../build/index.ts";
+import { toJsonText } from "../build/json.ts";
+import { solutionTemplate } from "../build/solution.ts";
+import { createUiDefinition } from "../build/ui-definition.ts";
+import type { FunctionDef } from "../../kql/kusto.ts";
+import {
+  checkBranding,
+  checkConnectorIds,
+  checkCustomDetailKeys,
+  checkNonAscii,
+  checkParserPreamble,
+} from "./check-ci.ts";
+import { checkConnector } from "./check-connector.ts";
 import { checkCorpus, type CorpusEntry } from "./check-corpus.ts";
+import { checkPackage } from "./check-package.ts";
 import { checkParser } from "./check-parsers.ts";
 import { checkAnalyticsRule, checkHuntingQuery } from "./check-rules.ts";
 import { checkTransforms } from "./check-transforms.ts";
@@ -45,6 +58,10 @@ export interface ValidateOptions {
    * node_modules/.cache/exo-audit/kql-validate-<root hash>.json, a file path, or false for none.
    */
   cache?: boolean | string;
+  /** Also validate the generated data connector page's queries (default true). */
+  connector?: boolean;
+  /** Check the package built from the content even when content offenders were found (default: only then not). */
+  packageCheck?: boolean;
 }
 
 export interface ValidationResult {
@@ -67,9 +84,9 @@ export async function validateContent(options: ValidateOptions = {}): Promise<Va
       return { file: f.file, data: f.data, map: lazySourceMap(text), text } as Doc<T> & { text: string };
     });
   };
-  const rules = load<AnalyticsRule>("analyticsRules");
-  const hunting = load<HuntingQuery>("huntingQueries");
-  const parsers = load<ParserFunction>("parsers");
+  const rules = load<AnalyticsRule>("analyticsRules") as TextDoc<AnalyticsRule>[];
+  const hunting = load<HuntingQuery>("huntingQueries") as TextDoc<HuntingQuery>[];
+  const parsers = load<ParserFunction>("parsers") as TextDoc<ParserFunction>[];
   const workbooks = load<Workbook>("workbooks") as (Doc<Workbook> & { text: string })[];
 
   const functions: FunctionDef[] = parsers
@@ -84,6 +101,7 @@ export async function validateContent(options: ValidateOptions = {}): Promise<Va
   for (const d of rules) checkAnalyticsRule(ctx, d);
   for (const d of hunting) checkHuntingQuery(ctx, d);
   for (const d of parsers) checkParser(ctx, d);
+  checkUpstreamCi(ctx, rules, hunting, parsers, workbooks);
   for (const d of workbooks) checkWorkbook(ctx, d, d.text);
   const corpus: CorpusEntry[] = [
     ...rules.map((doc) => ({ kind: "analytics rule", doc })),
@@ -92,8 +110,11 @@ export async function validateContent(options: ValidateOptions = {}): Promise<Va
     ...workbooks.map((doc) => ({ kind: "workbook", doc })),
   ] as CorpusEntry[];
   checkCorpus(ctx, corpus);
+  if (ctx.offenders.length === 0 || options.packageCheck === true)
+    checkBuiltPackage(ctx, { rules, hunting, parsers, workbooks });
   if (options.transforms !== false) checkTransforms(ctx);
   if (options.deployment !== false) offenders.push(...lintDeployment(infraTemplate() as Template));
+  if (options.connector !== false) checkConnector(ctx);
   const pool =
     options.cache === false
       ? createKqlPool(functions, ctx.pending.length, options.workers)
@@ -119,6 +140,74 @@ export async function validateContent(options: ValidateOptions = {}): Promise<Va
     },
     elapsedMs: performance.now() - started,
   };
+}
+
+type TextDoc<T> = Doc<T> & { text: string };
+
+/**
+ * Builds the Content Hub package in memory from the loaded content and runs the package checks
+ * (check-package.ts) on it, so a generator regression fails `npm run validate` too.
+ */
+function checkBuiltPackage(
+  ctx: CheckContext,
+  docs: {
+    rules: Doc<AnalyticsRule>[];
+    hunting: Doc<HuntingQuery>[];
+    parsers: Doc<ParserFunction>[];
+    workbooks: Doc<Workbook>[];
+  },
+): void {
+  const pick = <T>(list: Doc<T>[]) => list.map((d) => ({ file: d.file, data: d.data }));
+  const meta = solutionMetadata();
+  try {
+    const template = solutionTemplate(
+      {
+        rules: pick(docs.rules),
+        hunting: pick(docs.hunting),
+        parsers: pick(docs.parsers),
+        workbooks: pick(docs.workbooks),
+      },
+      meta,
+    );
+    const ui = createUiDefinition(
+      {
+        rules: pick(docs.rules),
+        hunting: pick(docs.hunting),
+        parsers: pick(docs.parsers),
+        workbooks: pick(docs.workbooks),
+      },
+      meta,
+    );
+    ctx.offenders.push(
+      ...checkPackage(template, PACKAGE_FILE, meta, {
+        text: toJsonText(ui),
+        file: "dist/solution/createUiDefinition.json",
+      }),
+    );
+  } catch (err) {
+    ctx.offenders.push({
+      file: PACKAGE_FILE,
+      field: "(file)",
+      message: `cannot build the package: ${(err as Error).message}`,
+    });
+  }
+}
+
+const PACKAGE_FILE = "dist/solution/mainTemplate.json";
+
+/** The rules of Microsoft's content CI (check-ci.ts) over the files it reads. */
+function checkUpstreamCi(
+  ctx: CheckContext,
+  rules: TextDoc<AnalyticsRule>[],
+  hunting: TextDoc<HuntingQuery>[],
+  parsers: TextDoc<ParserFunction>[],
+  workbooks: TextDoc<Workbook>[],
+): void {
+  for (const d of [...rules, ...hunting, ...parsers]) checkNonAscii(ctx, d, d.text);
+  for (const d of [...rules, ...hunting, ...parsers, ...workbooks]) checkBranding(ctx, d, d.text);
+  for (const d of [...rules, ...hunting]) checkConnectorIds(ctx, d);
+  for (const d of rules) checkCustomDetailKeys(ctx, d);
+  for (const d of parsers) checkParserPreamble(ctx, d);
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import type { ParserFunction } from "../../kql/content/load.ts";
+import { type ParserFunction, parameterDefault } from "../../kql/content/load.ts";
 import {
   analyze,
   buildGlobalState,
@@ -169,7 +169,7 @@ export function parserAnalysisText(parser: ParserFunction): { text: string; pref
   const prefix = (parser.FunctionParams ?? [])
     .filter((p) => !String(p.Type).startsWith("table"))
     .map((p) => {
-      const value = p.Default === undefined ? (NULL_OF_TYPE[p.Type] ?? "dynamic(null)") : String(p.Default);
+      const value = parameterDefault(p) ?? NULL_OF_TYPE[p.Type] ?? "dynamic(null)";
       return `let ${p.Name} = ${value};\n`;
     })
     .join("");

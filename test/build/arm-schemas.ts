@@ -10,8 +10,16 @@ import AjvDraft04Module from "ajv-draft-04";
 import type { ErrorObject } from "ajv";
 import { REPO_ROOT } from "../../kql/content/load.ts";
 
-/** `EXO_AUDIT_ARM_SCHEMAS` names the folder when it is elsewhere (a worktree's parent holds no `shared/`). */
-export const ARM_SCHEMAS_DIR = process.env.EXO_AUDIT_ARM_SCHEMAS || join(REPO_ROOT, "..", "shared", "arm-schemas");
+/** `$ARM_SCHEMAS_DIR`, else `shared/arm-schemas` next to the repository or next to its worktree folder. */
+export const ARM_SCHEMAS_DIR =
+  [
+    process.env.EXO_AUDIT_ARM_SCHEMAS,
+    process.env.ARM_SCHEMAS_DIR,
+    join(REPO_ROOT, "..", "shared", "arm-schemas"),
+    join(REPO_ROOT, "..", "..", "shared", "arm-schemas"),
+  ]
+    .filter((d): d is string => typeof d === "string" && d !== "")
+    .find((d) => existsSync(join(d, "common", "definitions.json"))) ?? join(REPO_ROOT, "..", "shared", "arm-schemas");
 export const armSchemasAvailable = (): boolean => existsSync(join(ARM_SCHEMAS_DIR, "common", "definitions.json"));
 
 const BASE = "https://schema.management.azure.com/schemas/";

@@ -65,8 +65,15 @@ test("every resource type/apiVersion pair validates against Microsoft's publishe
     }
   }
   assert.deepEqual(failures, []);
-  // Microsoft publishes no schema for these two types (not in the folder); anything else must be covered.
-  const known = new Set(["Microsoft.Insights/components@2020-02-02", "Microsoft.Insights/workbooks@2022-04-01"]);
+  // Microsoft publishes no schema for these pairs (not in the folder): two infrastructure types, and the
+  // solution-package versions the V3 packaging tool emits (api-versions.ts PACKAGE_API_VERSION_SOURCES).
+  // Anything else must be covered.
+  const known = new Set([
+    "Microsoft.Insights/components@2020-02-02",
+    "Microsoft.Insights/workbooks@2022-04-01",
+    "Microsoft.Insights/workbooks@2021-08-01",
+    "Microsoft.OperationalInsights/workspaces/providers/dataConnectors@2021-03-01-preview",
+  ]);
   for (const k of unschematized) assert.ok(known.has(k), `no published schema found for ${k}`);
 });
 
@@ -80,11 +87,12 @@ test("uses only allow-listed API versions", () => {
   }
 });
 
-test("contains no blank properties (null, [], {}) anywhere, except the {} ARM requires per user-assigned identity", () => {
+test('contains no blank properties (null, "", [], {}) anywhere, except the {} ARM requires per user-assigned identity', () => {
   const blanks: string[] = [];
   const walk = (v: unknown, path: string) => {
     if (/\.identity\.userAssignedIdentities\.\[[^\]]+\]$/.test(path) && JSON.stringify(v) === "{}") return;
-    if (v === null) blanks.push(path);
+    // an empty parameter default is allowed (ARM-TTK exempts parameter defaults); an empty property is not
+    if (v === null || (v === "" && !/\.parameters\.[^.]+\.defaultValue$/.test(path))) blanks.push(path);
     else if (Array.isArray(v)) {
       if (v.length === 0) blanks.push(path);
       v.forEach((x, i) => {
@@ -113,9 +121,36 @@ test("references every template parameter somewhere other than its own declarati
   }
 });
 
-test("the createUiDefinition outputs are exactly the solution template's parameters", () => {
+test("references every template variable somewhere other than its own declaration (ARM-TTK Variables Must Be Referenced)", () => {
+  for (const [file, template] of TEMPLATES) {
+    const { variables = {}, ...rest } = template;
+    for (const name of Object.keys(variables)) {
+      const others = { ...variables };
+      delete others[name];
+      const text = JSON.stringify({ rest, others });
+      assert.ok(text.includes(`variables('${name}')`), `${file}: variable ${name} is never used`);
+    }
+  }
+});
+
+test("the createUiDefinition outputs are the solution template's parameters, all that have no default", () => {
   const ui = json("dist/solution/createUiDefinition.json");
-  assert.deepEqual(Object.keys(ui.parameters.outputs).sort(), Object.keys(solution.parameters ?? {}).sort());
+  const params = solution.parameters as Record<string, { defaultValue?: unknown }>;
+  const outputs = Object.keys(ui.parameters.outputs);
+  for (const o of outputs) assert.ok(o in params, `output ${o} is not a template parameter`);
+  for (const [name, p] of Object.entries(params)) {
+    if (p.defaultValue === undefined)
+      assert.ok(outputs.includes(name), `parameter ${name} has no default and no output`);
+  }
+  assert.deepEqual(
+    ui.parameters.steps.map((s: { name: string; bladeTitle: string }) => s.name),
+    ["dataconnectors", "parsers", "workbooks", "analytics", "huntingqueries"],
+  );
+  for (const s of ui.parameters.steps) assert.ok(s.bladeTitle, `step ${s.name} has a bladeTitle`);
+  const basics = ui.parameters.config.basics;
+  assert.equal(basics.resourceGroup.allowExisting, true);
+  assert.equal(basics.location.visible, false);
+  assert.ok(basics.subscription.resourceProviders.length > 0);
 });
 
 test("declares every DCR data-flow stream and maps each output stream to a table with the transform's exact columns", () => {
@@ -350,7 +385,7 @@ test("maps a fixture pack of every kind to Content Hub resources field by field"
   assert.deepEqual((hunting.properties as { tags: unknown }).tags, [
     { name: "description", value: "Build fixture listing mailbox permission changes per actor." },
     { name: "tactics", value: "Persistence,Collection" },
-    { name: "techniques", value: "T1098,T1114" },
+    { name: "techniques", value: "T1098.002,T1114.002" },
   ]);
   const fn = main.resources.find((r) => r.type === "Microsoft.OperationalInsights/workspaces/savedSearches")!;
   assert.deepEqual(
@@ -364,11 +399,12 @@ test("maps a fixture pack of every kind to Content Hub resources field by field"
   assert.equal(wb.kind, "shared");
   assert.match(String(wb.name), /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   const wp = wb.properties as { serializedData: string; displayName: string };
-  assert.deepEqual(
-    JSON.parse(wp.serializedData),
-    JSON.parse(readFileSync(join(FIXTURE_ROOT, "workbooks/exchange-overview.json"), "utf8")),
-  );
-  assert.equal(wp.displayName, "Exchange Overview");
+  assert.deepEqual(JSON.parse(wp.serializedData), {
+    ...JSON.parse(readFileSync(join(FIXTURE_ROOT, "workbooks/exchange-overview.json"), "utf8")),
+    fromTemplateId: "sentinel-ExoAuditExchangeOverview",
+  });
+  assert.equal(wp.displayName, "[parameters('workbook1-name')]");
+  assert.equal((main.parameters!["workbook1-name"] as { defaultValue: string }).defaultValue, "Exchange Overview");
 
   if (!armSchemasAvailable()) {
     t.diagnostic("../shared/arm-schemas not present: schema validation of the fixture pack skipped");

@@ -91,6 +91,24 @@ const EXPECTED: Expected[] = [
     at: "ExchangeAuditLogs_CL",
   },
   { file: "parsers/BrokenParser.yaml", field: "FunctionQuery", message: /'ActorUpn' does not refer/, at: "ActorUpn" },
+  { file: `${R}upstream-ci.yaml`, field: "(file)", message: /non-ASCII character 'Ü' \(U\+00DC\)/, at: "Überweisung" },
+  {
+    file: `${R}upstream-ci.yaml`,
+    field: "(file)",
+    message: /'Sentinel' not preceded by 'Microsoft'/,
+    at: "Sentinel.",
+  },
+  {
+    file: `${R}upstream-ci.yaml`,
+    field: "requiredDataConnectors[0].connectorId",
+    message: /unknown connectorId 'ExchangeAuditConnectr'/,
+  },
+  { file: `${R}upstream-ci.yaml`, field: "customDetails.SessionId", message: /ends in "id"/ },
+  {
+    file: "parsers/CiPreambleParser.yaml",
+    field: "FunctionParams",
+    message: /CI let-preamble 'let eventresult= ''\*'';'/,
+  },
   {
     file: "workbooks/undeclared-parameter.json",
     field: "items[1].content.query",
