@@ -67,7 +67,7 @@ export function releaseNotesMarkdown(
 ): string {
   const c = solutionCounts(content);
   const items = Object.entries(c)
-    .map(([k, n]) => `${n} ${k.toLowerCase()}`)
+    .map(([k, n]) => `${n} ${n === 1 ? k.toLowerCase().replace(/s$/, "") : k.toLowerCase()}`)
     .join(", ");
   return [
     "| **Version** | **Date Modified (DD-MM-YYYY)** | **Change History** |",

@@ -6,6 +6,7 @@
  * | --- | --- | --- |
  * | ASCII only | rule, hunting query and parser files | `.script/tests/NonAsciiValidationsTests` |
  * | no "Sentinel" without "Microsoft" before it (upstream pattern) | rule, hunting, parser and workbook file text | `.script/SolutionValidations/validMSBranding.ts` |
+ * | no locale in docs links (`https://docs.microsoft.com/en-us/...`) | every content file | `.script/documentsLinkValidator.ts` |
  * | connectorId known | `requiredDataConnectors[].connectorId` | `HasValidConnectorIds` (`ValidConnectorIds.json`) |
  * | customDetails key does not end in "id" (any case) | rules | ARM-TTK `IDs-Should-Be-Derived-From-ResourceIDs` (`-Key *id -Like`) on the package |
  * | parser compiles behind the CI's let-preamble | parsers | `Validate_SolutionParsersFunctions_HaveValidKql` |
@@ -79,6 +80,27 @@ export function checkBranding(ctx: CheckContext, doc: Doc<unknown>, text: string
       line: before.split("\n").length,
       column: offset - before.lastIndexOf("\n"),
       message: `'Sentinel' not preceded by 'Microsoft': Azure-Sentinel's branding check (validMSBranding) fails the package it lands in`,
+    });
+  }
+}
+
+/** documentsLinkValidator's pattern: a locale segment right after docs.microsoft.com or azure.microsoft.com. */
+const LOCALE_LINK = /(https:\/\/docs.microsoft.com|https:\/\/azure.microsoft.com)(\/[a-z]{2}-[a-z]{2})/gi;
+
+export function localeLinkOffsets(text: string): number[] {
+  return [...text.matchAll(LOCALE_LINK)].map((m) => m.index);
+}
+
+export function checkLocaleLinks(ctx: CheckContext, doc: Doc<unknown>, text: string): void {
+  for (const offset of localeLinkOffsets(text)) {
+    const before = text.slice(0, offset);
+    ctx.offenders.push({
+      file: doc.file,
+      field: "(file)",
+      line: before.split("\n").length,
+      column: offset - before.lastIndexOf("\n"),
+      message:
+        "documentation link with a locale segment (/en-us/): Azure-Sentinel's documentsLinkValidator rejects it; drop the locale",
     });
   }
 }

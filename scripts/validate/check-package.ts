@@ -6,6 +6,7 @@
  * | --- | --- | --- |
  * | solution id | `variables.solutionId` = `<publisherId>.<offerId>` (lower case); `_solutionId` = `[variables('solutionId')]` | `.script/SolutionValidations/validSolutionID.ts` |
  * | branding | `/(?<!Microsoft\s)(?<!-)\bSentinel\b/` nowhere in the file text | `.script/SolutionValidations/validMSBranding.ts` |
+ * | locale links | no `https://docs.microsoft.com/xx-yy` or `https://azure.microsoft.com/xx-yy` in the file text | `.script/documentsLinkValidator.ts` |
  * | support | every top-level metadata `support` has a name and a valid email or http(s) link | `validSupportObject.ts` |
  * | domains | top-level metadata and contentPackages `categories.domains` (at least one) and `verticals` from `ValidDomainsVerticals.json` | `validDomainsVerticals.ts` |
  * | ids derived | a property whose name ends in "id" (any case; not under parameters/outputs/tags/metadata, not an ARM-TTK exception) must not resolve to a literal after one level of variable expansion | ARM-TTK `IDs-Should-Be-Derived-From-ResourceIDs` |
@@ -15,12 +16,12 @@
  * | Value | Result |
  * | --- | --- |
  * | expression starting with resourceId/extensionResourceId/subscriptionResourceId/tenantResourceId/if/parameters/reference/variables/subscription/guid | pass |
- * | other expression (`concat(take(variables(...)))`, as the packaging tool writes contentProductId) | pass (ARM-TTK's expansion of nested calls is not reproduced) |
+ * | other expression (`concat(take(variables(...)))`, as the packaging tool writes contentProductId and id) | pass: Azure-Sentinel's `.github/actions/entrypoint.ps1` waives this test's errors on `contentProductId` and `id` |
  * | an expression in the source that expands to a literal (`[variables('_solutionId')]` → `pub.offer`) | fail |
  * | a literal under `customDetails` (the key is a rule's, the value a column name) | fail |
  * | a literal elsewhere (`connectorId`, `contentId` as the tool itself writes them) | pass |
  */
-import { brandingOffences } from "./check-ci.ts";
+import { brandingOffences, localeLinkOffsets } from "./check-ci.ts";
 import type { Offender } from "./types.ts";
 
 type Json = unknown;
@@ -132,18 +133,31 @@ export function checkSolutionId(
   return out;
 }
 
-/** validMSBranding over the text of a package file as written (mainTemplate.json or createUiDefinition.json). */
+/** validMSBranding and documentsLinkValidator over the text of a package file as written (mainTemplate.json or createUiDefinition.json). */
 export function checkPackageBranding(text: string, file: string): Offender[] {
-  return brandingOffences(text).map((offset) => {
+  const at = (offset: number) => {
     const before = text.slice(0, offset);
-    return {
-      file,
-      field: "(file)",
-      line: before.split("\n").length,
-      column: offset - before.lastIndexOf("\n"),
-      message: `'Sentinel' not preceded by 'Microsoft' (validMSBranding): ...${text.slice(Math.max(0, offset - 40), offset + 8).replace(/\s+/g, " ")}`,
-    };
-  });
+    return { line: before.split("\n").length, column: offset - before.lastIndexOf("\n") };
+  };
+  const links = localeLinkOffsets(text).map((offset) => ({
+    file,
+    field: "(file)",
+    ...at(offset),
+    message: "documentation link with a locale segment (documentsLinkValidator)",
+  }));
+  return [
+    ...links,
+    ...brandingOffences(text).map((offset) => {
+      const before = text.slice(0, offset);
+      return {
+        file,
+        field: "(file)",
+        line: before.split("\n").length,
+        column: offset - before.lastIndexOf("\n"),
+        message: `'Sentinel' not preceded by 'Microsoft' (validMSBranding): ...${text.slice(Math.max(0, offset - 40), offset + 8).replace(/\s+/g, " ")}`,
+      };
+    }),
+  ];
 }
 
 /** `.script/SolutionValidations/ValidDomainsVerticals.json` (read 2026-12). */

@@ -25,6 +25,7 @@ import {
   checkBranding,
   checkConnectorIds,
   checkCustomDetailKeys,
+  checkLocaleLinks,
   checkNonAscii,
   checkParserPreamble,
 } from "./check-ci.ts";
@@ -204,7 +205,10 @@ function checkUpstreamCi(
   workbooks: TextDoc<Workbook>[],
 ): void {
   for (const d of [...rules, ...hunting, ...parsers]) checkNonAscii(ctx, d, d.text);
-  for (const d of [...rules, ...hunting, ...parsers, ...workbooks]) checkBranding(ctx, d, d.text);
+  for (const d of [...rules, ...hunting, ...parsers, ...workbooks]) {
+    checkBranding(ctx, d, d.text);
+    checkLocaleLinks(ctx, d, d.text);
+  }
   for (const d of [...rules, ...hunting]) checkConnectorIds(ctx, d);
   for (const d of rules) checkCustomDetailKeys(ctx, d);
   for (const d of parsers) checkParserPreamble(ctx, d);

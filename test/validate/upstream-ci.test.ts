@@ -32,6 +32,7 @@ test("the package checks report validSolutionID and IDs-Should-Be-Derived-From-R
       "resources[1].properties.support.email",
       "resources[1].properties.categories",
       "(file)",
+      "(file)",
     ],
   );
 });

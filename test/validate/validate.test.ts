@@ -91,6 +91,7 @@ const EXPECTED: Expected[] = [
     at: "ExchangeAuditLogs_CL",
   },
   { file: "parsers/BrokenParser.yaml", field: "FunctionQuery", message: /'ActorUpn' does not refer/, at: "ActorUpn" },
+  { file: `${R}upstream-ci.yaml`, field: "(file)", message: /locale segment/, at: "https://docs.microsoft.com/en-us" },
   { file: `${R}upstream-ci.yaml`, field: "(file)", message: /non-ASCII character 'Ü' \(U\+00DC\)/, at: "Überweisung" },
   {
     file: `${R}upstream-ci.yaml`,
