@@ -20,11 +20,14 @@ import type { CheckpointStore, Cursor, CursorKey, DedupStore } from "../state/ty
 import { AckBatcher, type AckedBatch } from "./batcher.ts";
 import { Mutex, type ReaderContext, readBlob } from "./blob-reader.ts";
 import {
+  advanceComplete,
   advanceCursor,
   cursorFor,
   cursorWindow,
+  isCursorComplete,
   isWindowComplete,
   lateBlobs,
+  markComplete,
   type PendingBlob,
   pendingBlobs,
   resumeCursor,
@@ -193,6 +196,14 @@ export async function collectContentType(deps: CollectDeps, options: CollectOpti
         result.caughtUp = true;
         break;
       }
+      // A complete window moves on without being listed again. When it cannot move yet (the clock says less than
+      // a step passed) it is listed as before: that also refreshes the clock skew learned from the service.
+      const ahead = live && isCursorComplete(cursor!) ? advanceComplete(cursor!, now(), policyOf(cursor!)) : null;
+      if (ahead) {
+        cursor = ahead;
+        dirty = true;
+        continue;
+      }
       const window = clamp.window;
       result.firstWindowStart ??= iso(window.start);
       result.lastWindowEnd = iso(window.end);
@@ -222,6 +233,10 @@ export async function collectContentType(deps: CollectDeps, options: CollectOpti
       if (!isWindowComplete(cursor!, listed)) break;
       const next = advanceCursor(cursor!, listed, now(), policyOf(cursor!), options.stopAt);
       if (!next) {
+        if (live) {
+          cursor = markComplete(cursor!);
+          dirty = true;
+        }
         result.caughtUp = true;
         break;
       }
