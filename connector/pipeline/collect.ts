@@ -159,9 +159,12 @@ export async function collectContentType(deps: CollectDeps, options: CollectOpti
   // (each commit is an fsync'ed write; a crash only costs re-listing those windows).
   let dirty = false;
   let lastSave = 0;
+  // The cursor as last loaded or saved (live collection skips committing quiet polls, see quietAdvance).
+  let committed: Cursor | undefined;
   const save = async (c: Cursor) => {
     etag = await deps.checkpoints.save(key, c, etag);
     cursor = c;
+    committed = c;
     dirty = false;
     lastSave = Date.now();
   };
@@ -169,6 +172,7 @@ export async function collectContentType(deps: CollectDeps, options: CollectOpti
   try {
     const stored = await deps.checkpoints.load(key);
     etag = stored?.etag ?? null;
+    committed = stored?.cursor;
     if (options.checkSubscription !== false) await deps.client.ensureSubscriptions([options.contentType], signal);
     if (!stored && options.startWindow) {
       await save(cursorFor(options.startWindow));
@@ -249,7 +253,7 @@ export async function collectContentType(deps: CollectDeps, options: CollectOpti
     if (external.aborted && !internal.signal.aborted) result.stopped = true;
     else fail(err);
   }
-  if (dirty && !(result.error instanceof CheckpointConflictError)) {
+  if (dirty && !(result.error instanceof CheckpointConflictError) && !quietAdvance()) {
     await save(cursor!).catch((err: unknown) => fail(err));
   }
 
@@ -281,6 +285,20 @@ export async function collectContentType(deps: CollectDeps, options: CollectOpti
     ...(live ? { lateBlobs: result.lateBlobs ?? 0, recovered: result.recovered?.length ?? 0 } : {}),
   });
   return result;
+
+  /**
+   * True when this run only moved a complete window forward by less than one step: nothing new was listed or
+   * delivered, lateness and sweeps are unchanged. Such a poll is not committed (a checkpoint write is most of a
+   * quiet poll's CPU); after a crash or restart the next poll lists from the committed window, a little longer.
+   */
+  function quietAdvance(): boolean {
+    const c = cursor;
+    const k = committed;
+    if (!live || !c || !k || !isCursorComplete(c) || !isCursorComplete(k)) return false;
+    const unchanged =
+      c.lateness === k.lateness && c.sweeps === k.sweeps && c.newestContentCreated === k.newestContentCreated;
+    return unchanged && Date.parse(c.windowEnd) - Date.parse(k.windowEnd) < policy.windowMs;
+  }
 
   /** The window policy for this cursor: live collection re-lists an overlap that follows observed lateness. */
   function policyOf(c: Cursor): WindowPolicy {
