@@ -238,7 +238,7 @@ export async function collectContentType(deps: CollectDeps, options: CollectOpti
       const next = advanceCursor(cursor!, listed, now(), policyOf(cursor!), options.stopAt);
       if (!next) {
         if (live) {
-          cursor = markComplete(cursor!);
+          cursor = markComplete(cursor!, listed);
           dirty = true;
         }
         result.caughtUp = true;

@@ -130,9 +130,14 @@ export function isCursorComplete(cursor: Cursor): boolean {
   return cursor.listedUntil === cursor.windowEnd && Object.keys(cursor.inBlob).length === 0;
 }
 
-/** Marks the cursor's window as completely collected (see {@link isCursorComplete}). */
-export function markComplete(cursor: Cursor): Cursor {
-  return { ...cursor, listedUntil: cursor.windowEnd };
+/**
+ * Marks the cursor's window as completely collected (see {@link isCursorComplete}), keeping only the done ids
+ * of blobs its listing returned (the others lie outside the window: carried over by {@link advanceComplete}).
+ */
+export function markComplete(cursor: Cursor, listed: readonly ContentBlobRef[]): Cursor {
+  const inWindow = new Set(listed.map((r) => r.contentId));
+  const doneContentIds = cursor.doneContentIds.filter((id) => inWindow.has(id));
+  return { ...cursor, doneContentIds, listedUntil: cursor.windowEnd };
 }
 
 /**

@@ -177,9 +177,12 @@ describe("cursor completion and late blobs", () => {
     skip: 0,
   });
 
-  it("advances a complete window without listing it, carrying done ids, lateness and the listed end", () => {
+  it("advances a complete window without listing it, carrying its done ids, lateness and the listed end", () => {
     assert.equal(isCursorComplete(base), false);
-    const complete = markComplete(base);
+    const complete = markComplete({ ...base, doneContentIds: ["a", "b", "gone"] }, [
+      ref("a", NOW).ref,
+      ref("b", NOW).ref,
+    ]);
     assert.equal(isCursorComplete(complete), true);
     const next = advanceComplete(complete, NOW, DEFAULT_WINDOW_POLICY)!;
     assert.equal(next.windowStart, iso(NOW - 10 * 60_000 - 2 * H));
@@ -191,7 +194,7 @@ describe("cursor completion and late blobs", () => {
   });
 
   it("does not treat a window with a partly delivered blob as complete", () => {
-    assert.equal(isCursorComplete({ ...markComplete(base), inBlob: { c: 3 } }), false);
+    assert.equal(isCursorComplete({ ...markComplete(base, []), inBlob: { c: 3 } }), false);
   });
 
   it("calls late only the new blobs before the listed end that were not partly delivered", () => {
