@@ -132,7 +132,8 @@ async function runUnit(
   const before: SourceStats = tenant.client.stats();
   const c = runtime.config.collection;
   const backfill = options.backfill;
-  const clock = runtime.now ?? Date.now;
+  // The service's clock (local clock + learned skew), as the cursor uses: hourly means an hour of API time.
+  const clock = () => (runtime.now ?? Date.now)() + tenant.client.clockSkewMs();
   const checkSubscription = subscriptionDue(tenant.client, contentType, clock());
   try {
     const result = await collectContentType(
