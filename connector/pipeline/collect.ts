@@ -229,7 +229,8 @@ export async function collectContentType(deps: CollectDeps, options: CollectOpti
         blobs: listed.length,
         pending: pending.length,
       });
-      const windowOk = (await collectBlobs(pending, listed.length, window)).ok;
+      // Nothing new (most polls of continuous mode): no readers, batcher or progress tracker to set up.
+      const windowOk = pending.length === 0 || (await collectBlobs(pending, listed.length, window)).ok;
       if (!windowOk || signal.aborted) {
         result.stopped = signal.aborted && !internal.signal.aborted;
         break;
@@ -271,7 +272,9 @@ export async function collectContentType(deps: CollectDeps, options: CollectOpti
     result.status = "degraded";
   }
   result.durationMs = Date.now() - started;
-  log.info("collection finished", {
+  // A poll that found nothing logs at debug: continuous mode would otherwise log every 5 minutes per unit.
+  const quiet = result.status === "ok" && result.blobsFetched === 0 && !result.sweep && !result.lateBlobs;
+  log[quiet ? "debug" : "info"]("collection finished", {
     status: result.status,
     caughtUp: result.caughtUp,
     stopped: result.stopped,
