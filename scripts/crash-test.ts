@@ -2,7 +2,8 @@
  * Crash test (`npm run test:crash`): the connector runs as a child process (`exo-audit run --once`) against
  * Entra, O365 and workspace emulators that live in this process and keep their state, and is SIGKILLed at
  * random and at targeted points (while a listing or blob request is held open, while an upload is held open by
- * the workspace, right after a checkpoint file was replaced), then restarted. At the end the workspace must hold
+ * the workspace, right after a checkpoint file was replaced, while a reconciliation sweep recovers late content),
+ * then restarted. At the end the workspace must hold
  * every published record (zero lost), duplicates must stay within one in-flight batch per kill, and the
  * documented KQL de-duplication (`ExchangeAuditDedup`, run by the local KQL engine) must leave none.
  *
@@ -31,8 +32,10 @@ const CLIENT = "5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d";
 const MIN = 60_000;
 
 /** Where a kill was aimed. */
-export type KillKind = "random" | "listing" | "fetching" | "uploading" | "checkpoint";
-const KINDS: KillKind[] = ["random", "uploading", "checkpoint", "fetching", "listing"];
+export type KillKind = "random" | "listing" | "fetching" | "uploading" | "checkpoint" | "sweep";
+const KINDS: KillKind[] = ["random", "uploading", "checkpoint", "fetching", "listing", "sweep"];
+/** Lateness of the content a sweep kill waits for: beyond the largest overlap (23 h), so only a sweep finds it. */
+const SWEEP_LATENESS_MS = 30 * 60 * MIN;
 
 export interface CrashTestOptions {
   /** SIGKILLs that must land mid-run. Default 24. */
@@ -138,6 +141,8 @@ async function startEnvironment(dir: string, records: unknown[], o: Required<Cra
       batchRows: o.batchRows,
       concurrency: 3,
       requestsPerMinute: 60_000,
+      // A 7-day sweep every 5 minutes of emulator time, so sweeps happen within the test's runs.
+      sweeps: [{ everyMinutes: 5, horizonHours: 168 }],
     },
   };
   const configFile = join(dir, "exo-audit.yaml");
@@ -247,6 +252,27 @@ async function killAt(kind: KillKind, child: Child, env: Env, rnd: () => number)
       kill();
       return true;
     }
+    case "sweep": {
+      // The sweep fetches the late blobs one at a time; one fetch is held open, then the process dies.
+      const swept = () =>
+        child.stderr.some((l) => l.includes("reconciliation sweep listed") && !l.includes('"unseen":0'));
+      if (!(await until(child, swept))) return false;
+      const skip = Math.floor(rnd() * 3);
+      const n0 = env.o365.requests.filter((r) => r.route === "blob").length;
+      if (!(await until(child, () => env.o365.requests.filter((r) => r.route === "blob").length >= n0 + skip))) {
+        return false;
+      }
+      env.o365.faults.push({ kind: "slow", delayMs: 1500, on: "blob" });
+      const seen = env.o365.requests.length;
+      const hit = await until(child, () =>
+        env.o365.requests.slice(seen).some((r) => r.route === "blob" && r.status === 0),
+      );
+      env.o365.faults.clear();
+      if (!hit) return false;
+      await sleep(20 + rnd() * 200);
+      kill();
+      return true;
+    }
     case "checkpoint": {
       // Right after a checkpoint file was atomically replaced (rename observed), i.e. between two batches.
       const target = 1 + Math.floor(rnd() * 2);
@@ -270,15 +296,33 @@ async function settle(env: Env): Promise<void> {
 }
 
 /** Fresh records published now (the run completed before a kill landed): new ids, event times 70-95 min ago. */
-function freshRecords(seed: number, count: number, rnd: () => number): Record<string, unknown>[] {
+function freshRecords(seed: number, count: number, rnd: () => number, now: number): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
-  const now = Date.now();
   for (const r of generateDataset({ mailboxes: 30, days: 1, seed }).records()) {
     if (out.length >= count) break;
     const t = new Date(now - 70 * MIN - Math.floor(rnd() * 25 * MIN)).toISOString().slice(0, 19);
     out.push({ ...(r as Record<string, unknown>), Id: randomUUID(), CreationTime: t });
   }
   return out;
+}
+
+/**
+ * Makes the next run sweep with work to do: 6 minutes of emulator time pass (the 5-minute sweep is due) and
+ * 240 records appear in blobs published 30 h late (behind every overlap). Returns the records added.
+ */
+function prepareSweep(env: Env, o: Required<CrashTestOptions>, attempt: number, rnd: () => number): number {
+  env.o365.advanceBy(6 * MIN);
+  const late = freshRecords(o.seed * 7000 + attempt, 240, rnd, env.o365.now() - SWEEP_LATENESS_MS);
+  env.o365.addRecords(late, {
+    seed: 9000 + attempt,
+    recordsPerBlob: o.recordsPerBlob,
+    latencyMinMs: MIN,
+    latencyMaxMs: 5 * MIN,
+    lateFraction: 1,
+    lateDelayMs: SWEEP_LATENESS_MS,
+    duplicateFraction: 0,
+  });
+  return late.length;
 }
 
 function seeded(seed: number): () => number {
@@ -322,6 +366,7 @@ export async function runCrashTest(options: CrashTestOptions = {}): Promise<Cras
         throw new Error(`only ${kills.length} of ${o.kills} kills landed mid-run in ${attempts - 1} attempts`);
       }
       const kind = KINDS[kills.length % KINDS.length]!;
+      if (kind === "sweep") recordsAdded += prepareSweep(env, o, attempts, rnd);
       const child = spawnConnector(env);
       const killed = await killAt(kind, child, env, rnd);
       const exit = await child.exited;
@@ -341,7 +386,7 @@ export async function runCrashTest(options: CrashTestOptions = {}): Promise<Cras
         if (kills.length > 0) kills[kills.length - 1]!.duplicatesAfter += dup.duplicates - lastDup;
         completedRuns++;
         // Caught up before the kill: publish more so the next kills land mid-run again.
-        const fresh = freshRecords(o.seed * 1000 + attempts, 400, rnd);
+        const fresh = freshRecords(o.seed * 1000 + attempts, 400, rnd, env.o365.now());
         env.o365.addRecords(fresh, {
           seed: attempts,
           recordsPerBlob: o.recordsPerBlob,

@@ -20,11 +20,14 @@ import type { CheckpointStore, Cursor, CursorKey, DedupStore } from "../state/ty
 import { AckBatcher, type AckedBatch } from "./batcher.ts";
 import { Mutex, type ReaderContext, readBlob } from "./blob-reader.ts";
 import {
+  advanceComplete,
   advanceCursor,
   cursorFor,
   cursorWindow,
+  isCursorComplete,
   isWindowComplete,
   lateBlobs,
+  markComplete,
   type PendingBlob,
   pendingBlobs,
   resumeCursor,
@@ -156,9 +159,12 @@ export async function collectContentType(deps: CollectDeps, options: CollectOpti
   // (each commit is an fsync'ed write; a crash only costs re-listing those windows).
   let dirty = false;
   let lastSave = 0;
+  // The cursor as last loaded or saved (live collection skips committing quiet polls, see quietAdvance).
+  let committed: Cursor | undefined;
   const save = async (c: Cursor) => {
     etag = await deps.checkpoints.save(key, c, etag);
     cursor = c;
+    committed = c;
     dirty = false;
     lastSave = Date.now();
   };
@@ -166,6 +172,7 @@ export async function collectContentType(deps: CollectDeps, options: CollectOpti
   try {
     const stored = await deps.checkpoints.load(key);
     etag = stored?.etag ?? null;
+    committed = stored?.cursor;
     if (options.checkSubscription !== false) await deps.client.ensureSubscriptions([options.contentType], signal);
     if (!stored && options.startWindow) {
       await save(cursorFor(options.startWindow));
@@ -193,6 +200,14 @@ export async function collectContentType(deps: CollectDeps, options: CollectOpti
         result.caughtUp = true;
         break;
       }
+      // A complete window moves on without being listed again. When it cannot move yet (the clock says less than
+      // a step passed) it is listed as before: that also refreshes the clock skew learned from the service.
+      const ahead = live && isCursorComplete(cursor!) ? advanceComplete(cursor!, now(), policyOf(cursor!)) : null;
+      if (ahead) {
+        cursor = ahead;
+        dirty = true;
+        continue;
+      }
       const window = clamp.window;
       result.firstWindowStart ??= iso(window.start);
       result.lastWindowEnd = iso(window.end);
@@ -214,7 +229,8 @@ export async function collectContentType(deps: CollectDeps, options: CollectOpti
         blobs: listed.length,
         pending: pending.length,
       });
-      const windowOk = (await collectBlobs(pending, listed.length, window)).ok;
+      // Nothing new (most polls of continuous mode): no readers, batcher or progress tracker to set up.
+      const windowOk = pending.length === 0 || (await collectBlobs(pending, listed.length, window)).ok;
       if (!windowOk || signal.aborted) {
         result.stopped = signal.aborted && !internal.signal.aborted;
         break;
@@ -222,6 +238,10 @@ export async function collectContentType(deps: CollectDeps, options: CollectOpti
       if (!isWindowComplete(cursor!, listed)) break;
       const next = advanceCursor(cursor!, listed, now(), policyOf(cursor!), options.stopAt);
       if (!next) {
+        if (live) {
+          cursor = markComplete(cursor!, listed);
+          dirty = true;
+        }
         result.caughtUp = true;
         break;
       }
@@ -234,7 +254,7 @@ export async function collectContentType(deps: CollectDeps, options: CollectOpti
     if (external.aborted && !internal.signal.aborted) result.stopped = true;
     else fail(err);
   }
-  if (dirty && !(result.error instanceof CheckpointConflictError)) {
+  if (dirty && !(result.error instanceof CheckpointConflictError) && !quietAdvance()) {
     await save(cursor!).catch((err: unknown) => fail(err));
   }
 
@@ -252,7 +272,9 @@ export async function collectContentType(deps: CollectDeps, options: CollectOpti
     result.status = "degraded";
   }
   result.durationMs = Date.now() - started;
-  log.info("collection finished", {
+  // A poll that found nothing logs at debug: continuous mode would otherwise log every 5 minutes per unit.
+  const quiet = result.status === "ok" && result.blobsFetched === 0 && !result.sweep && !result.lateBlobs;
+  log[quiet ? "debug" : "info"]("collection finished", {
     status: result.status,
     caughtUp: result.caughtUp,
     stopped: result.stopped,
@@ -266,6 +288,20 @@ export async function collectContentType(deps: CollectDeps, options: CollectOpti
     ...(live ? { lateBlobs: result.lateBlobs ?? 0, recovered: result.recovered?.length ?? 0 } : {}),
   });
   return result;
+
+  /**
+   * True when this run only moved a complete window forward by less than one step: nothing new was listed or
+   * delivered, lateness and sweeps are unchanged. Such a poll is not committed (a checkpoint write is most of a
+   * quiet poll's CPU); after a crash or restart the next poll lists from the committed window, a little longer.
+   */
+  function quietAdvance(): boolean {
+    const c = cursor;
+    const k = committed;
+    if (!live || !c || !k || !isCursorComplete(c) || !isCursorComplete(k)) return false;
+    const unchanged =
+      c.lateness === k.lateness && c.sweeps === k.sweeps && c.newestContentCreated === k.newestContentCreated;
+    return unchanged && Date.parse(c.windowEnd) - Date.parse(k.windowEnd) < policy.windowMs;
+  }
 
   /** The window policy for this cursor: live collection re-lists an overlap that follows observed lateness. */
   function policyOf(c: Cursor): WindowPolicy {

@@ -120,6 +120,37 @@ export function advanceCursor(
   };
 }
 
+/**
+ * True when the cursor's window was collected completely and nothing of it is pending (`listedUntil` reached
+ * its end): live collection then advances without listing that window again. Re-listing it would only find
+ * blobs later than the overlap, which the reconciliation sweeps recover; skipping it halves the list
+ * requests of a poll.
+ */
+export function isCursorComplete(cursor: Cursor): boolean {
+  return cursor.listedUntil === cursor.windowEnd && Object.keys(cursor.inBlob).length === 0;
+}
+
+/**
+ * Marks the cursor's window as completely collected (see {@link isCursorComplete}), keeping only the done ids
+ * of blobs its listing returned (the others lie outside the window: carried over by {@link advanceComplete}).
+ */
+export function markComplete(cursor: Cursor, listed: readonly ContentBlobRef[]): Cursor {
+  const inWindow = new Set(listed.map((r) => r.contentId));
+  const doneContentIds = cursor.doneContentIds.filter((id) => inWindow.has(id));
+  return { ...cursor, doneContentIds, listedUntil: cursor.windowEnd };
+}
+
+/**
+ * Advances a complete cursor without its listing; every done id is carried over (the next listing keeps only
+ * those still inside its window). Null when there is nothing to advance to yet.
+ */
+export function advanceComplete(cursor: Cursor, now: number, policy: WindowPolicy, stopAt?: number): Cursor | null {
+  const next = nextWindow(cursorWindow(cursor), now, policy, stopAt);
+  if (!next) return null;
+  const done = [...cursor.doneContentIds];
+  return { ...carried(cursor), ...cursorFor(next, done, cursor.newestContentCreated), listedUntil: cursor.windowEnd };
+}
+
 /** The long-lived parts of a cursor (lateness, sweeps) that every new window carries over. */
 function carried(cursor: Cursor): Partial<Cursor> {
   const out: Partial<Cursor> = {};

@@ -132,7 +132,8 @@ async function runUnit(
   const before: SourceStats = tenant.client.stats();
   const c = runtime.config.collection;
   const backfill = options.backfill;
-  const clock = runtime.now ?? Date.now;
+  // The service's clock (local clock + learned skew), as the cursor uses: hourly means an hour of API time.
+  const clock = () => (runtime.now ?? Date.now)() + tenant.client.clockSkewMs();
   const checkSubscription = subscriptionDue(tenant.client, contentType, clock());
   try {
     const result = await collectContentType(
@@ -186,7 +187,9 @@ async function runUnit(
       now,
       source: statsDelta(before, tenant.client.stats()),
     });
-    runtime.logger.info("health", {
+    const toSend = options.health ? options.health.offer(`${tenantId}|${key.contentType}`, row, now) : row;
+    // A row held by the continuous-mode cadence is logged at debug; the row sent later carries its counts.
+    runtime.logger[toSend ? "info" : "debug"]("health", {
       runId,
       tenantId,
       contentType,
@@ -196,7 +199,6 @@ async function runUnit(
       gaps: row.Gaps,
       throttled: row.ThrottledResponses,
     });
-    const toSend = options.health ? options.health.offer(`${tenantId}|${key.contentType}`, row, now) : row;
     try {
       if (toSend) await runtime.sink.send("health", [toSend]);
     } catch (err) {

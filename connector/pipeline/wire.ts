@@ -15,6 +15,7 @@ import type { NormalizeOptions, NormalizeResult } from "../normalize/types.ts";
 import { createLogsIngestionSink, FileDeadLetterStore, ingestionAudience } from "../sink/index.ts";
 import type { DeadLetterStore, RowSink } from "../sink/types.ts";
 import { createManagementActivityClient } from "../source/index.ts";
+import type { Timers } from "../source/rate-limit.ts";
 import type { ManagementActivityClient } from "../source/types.ts";
 import { FileCheckpointStore } from "../state/file-checkpoint-store.ts";
 import { FileDedupStore } from "../state/file-dedup-store.ts";
@@ -64,6 +65,8 @@ export interface RuntimeOverrides {
   ingestionCredential?: TokenCredential;
   normalize?: (raw: unknown, opts: NormalizeOptions) => NormalizeResult;
   now?: () => number;
+  /** Clock and sleep of the API clients (simulated time: tests and benchmarks). */
+  sourceTimers?: Timers;
 }
 
 /** Builds the runtime. Nothing is sent to a service until a run starts. */
@@ -166,6 +169,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
         ...(t.apiRoot ? { apiRoot: t.apiRoot } : {}),
         ...(t.caFile ? { ca: readCa(t.caFile)! } : {}),
         requestsPerMinute: config.collection.requestsPerMinute,
+        ...(overrides.sourceTimers ? { timers: overrides.sourceTimers } : {}),
         logger,
       });
     }

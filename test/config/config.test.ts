@@ -111,6 +111,25 @@ describe("configuration", () => {
     assert.equal(loaded.config?.state.dir, join(root, "exo-audit-state"));
   });
 
+  it("defaults to an hourly 24 h and a daily 7-day reconciliation sweep and health rows every 15 minutes", () => {
+    const { config } = loadConfigOrThrow({ file: file(GOOD), env: {} });
+    assert.deepEqual(config.collection.sweeps, [
+      { everyMinutes: 60, horizonHours: 24 },
+      { everyMinutes: 1440, horizonHours: 168 },
+    ]);
+    assert.equal(config.collection.healthIntervalSec, 900);
+    const none = loadConfigOrThrow({ file: file(`${GOOD}  sweeps: []\n`), env: {} });
+    assert.deepEqual(none.config.collection.sweeps, [], "an empty list turns sweeps off");
+  });
+
+  it("rejects sweeps beyond the API's 7 days or more often than every 5 minutes", () => {
+    const bad = file(`${GOOD}  sweeps:\n    - { everyMinutes: 1, horizonHours: 200 }\n`);
+    const { problems } = loadConfig({ file: bad, env: {} });
+    const paths = problems.filter((p) => p.severity === "error").map((p) => p.path);
+    assert.ok(paths.includes("collection.sweeps[0].everyMinutes"), JSON.stringify(problems));
+    assert.ok(paths.includes("collection.sweeps[0].horizonHours"), JSON.stringify(problems));
+  });
+
   it("lists every problem at once", () => {
     const bad = file(`
 tenants:

@@ -186,6 +186,21 @@ describe("runs", () => {
     );
   });
 
+  it("checks the subscription at a unit's first run and then hourly, not at every poll", async () => {
+    let clock = NOW;
+    const source = new FakeSource(() => clock);
+    blobs(source, 4);
+    const { runtime } = await runtimeWith(source, { now: () => clock });
+    const subscriptionChecks: number[] = [];
+    for (let poll = 0; poll < 14; poll++) {
+      const before = source.subscribed.length;
+      await runOnce(runtime);
+      if (source.subscribed.length > before) subscriptionChecks.push(poll);
+      clock += 5 * 60_000;
+    }
+    assert.deepEqual(subscriptionChecks, [0, 12], "at the first poll and an hour (12 polls) later");
+  });
+
   it("backfills a past range under its own checkpoint without touching the live cursor", async () => {
     const source = new FakeSource(() => NOW);
     blobs(source, 30);

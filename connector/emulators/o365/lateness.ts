@@ -12,7 +12,8 @@
  *
  * | Share  | Lateness            | Shape        | Why                                              |
  * |--------|---------------------|--------------|--------------------------------------------------|
- * | 97 %   | 0 - 5 min           | uniform      | most content is listable within minutes          |
+ * | 90 %   | 0                   | -            | listable as soon as created                      |
+ * | 7 %    | 0 - 5 min           | uniform      | most of the rest within minutes                  |
  * | 2.4 %  | 5 min - 2 h         | log-uniform  | the "within one hour" / 60-90 min tail           |
  * | 0.5 %  | 2 h - 12 h          | log-uniform  | a tail of hours (field reports)                  |
  * | 0.1 %  | 12 h - 36 h         | log-uniform  | rare stragglers beyond 12 h ("24 h and more")    |
@@ -31,7 +32,8 @@ export interface LatenessBand {
 
 /** The emulator's default distribution (see the table above). */
 export const DEFAULT_LATENESS: readonly LatenessBand[] = [
-  { share: 0.97, minMs: 0, maxMs: 5 * MINUTE, shape: "uniform" },
+  { share: 0.9, minMs: 0, maxMs: 0, shape: "uniform" },
+  { share: 0.07, minMs: 0, maxMs: 5 * MINUTE, shape: "uniform" },
   { share: 0.024, minMs: 5 * MINUTE, maxMs: 2 * HOUR, shape: "log-uniform" },
   { share: 0.005, minMs: 2 * HOUR, maxMs: 12 * HOUR, shape: "log-uniform" },
   { share: 0.001, minMs: 12 * HOUR, maxMs: 36 * HOUR, shape: "log-uniform" },
