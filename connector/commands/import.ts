@@ -102,8 +102,13 @@ export async function runImport(argv: string[], io: CommandIo): Promise<number> 
   io.err(`exo-audit import: sending to ${destination.description}\n`);
   let report: ImportReport;
   let failed: Error | undefined;
+  // SIGINT/SIGTERM stop retries and waits at once; what was acknowledged stays remembered (de-dup).
+  const { abortOnSignals, interruptedExitCode } = await import("../pipeline/signals.ts");
+  const stop = new AbortController();
+  const dispose = abortOnSignals(stop, logger);
   try {
     report = await importFiles(files, {
+      signal: stop.signal,
       sink: destination.sink,
       deadLetters: destination.deadLetters,
       dedup: destination.dedup,
@@ -123,6 +128,7 @@ export async function runImport(argv: string[], io: CommandIo): Promise<number> 
     report = err.report;
     failed = err;
   } finally {
+    dispose();
     await destination.close().catch((e: unknown) => logger.warn("close failed", { error: e }));
   }
   await io.out(`${JSON.stringify(report, null, 2)}\n`);
@@ -132,7 +138,7 @@ export async function runImport(argv: string[], io: CommandIo): Promise<number> 
   }
   if (failed) {
     io.err(`exo-audit import: delivery failed, import incomplete: ${failed.message}\n`);
-    return 1;
+    return interruptedExitCode(stop.signal.reason) ?? 1;
   }
   const clean = report.rejected === 0 && report.errors === 0 && report.files.every((f) => f.fatal === null);
   return clean ? 0 : 1;

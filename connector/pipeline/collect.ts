@@ -8,6 +8,9 @@
  */
 import type { Logger } from "../log.ts";
 import { silentLogger } from "../log.ts";
+import { describeAuthError, permanentAuthError } from "../auth/errors.ts";
+import { isSinkError } from "../sink/errors.ts";
+import { afterGrace, DRAIN_GRACE_MS } from "../util/grace.ts";
 import type { NormalizeOptions, NormalizeResult, SubjectPrivacy } from "../normalize/types.ts";
 import type { DeadLetterStore, RowSink } from "../sink/types.ts";
 import type { ContentBlobRef, ContentGap, ManagementActivityClient } from "../source/types.ts";
@@ -51,6 +54,8 @@ export interface CollectOptions {
   subjects?: SubjectPrivacy;
   keepAuditData?: boolean;
   signal?: AbortSignal;
+  /** How long an upload in flight when `signal` aborts may still finish and be committed (default 3 s). */
+  drainGraceMs?: number;
   /** Checkpoint key (default tenant + content type; backfills use their own). */
   checkpointKey?: CursorKey;
   /** First window when no checkpoint exists (backfill); default `initialLookback` ago. */
@@ -101,6 +106,7 @@ export async function collectContentType(deps: CollectDeps, options: CollectOpti
   const external = options.signal ?? new AbortController().signal;
   const internal = new AbortController();
   const signal = AbortSignal.any([external, internal.signal]);
+  const drain = afterGrace(external, options.drainGraceMs ?? DRAIN_GRACE_MS);
 
   const result: CollectResult = {
     tenantId: options.tenantId,
@@ -213,6 +219,7 @@ export async function collectContentType(deps: CollectDeps, options: CollectOpti
   if (result.status !== "failed" && (result.gaps.length > 0 || result.deadLettered > 0 || result.lost)) {
     result.status = "degraded";
   }
+  drain.dispose();
   result.durationMs = Date.now() - started;
   log.info("collection finished", {
     status: result.status,
@@ -232,9 +239,15 @@ export async function collectContentType(deps: CollectDeps, options: CollectOpti
     result.status = "failed";
     result.error ??= err;
     const e = err as Error;
-    result.problems.push(`${e?.name ?? "Error"}: ${e?.message ?? String(err)}`);
+    // A token Entra refuses for good (AADSTS7000215...) is reported as one line naming the setting to fix.
+    const auth = isSinkError(err) ? undefined : permanentAuthError(err);
+    const line = auth
+      ? describeAuthError(auth, `tenant ${options.tenantId}`, "tenants[].")
+      : `${e?.name ?? "Error"}: ${e?.message ?? String(err)}`;
+    result.problems.push(line);
     internal.abort();
-    log.error("collection failed; the checkpoint stays at the last acknowledged batch", { error: err });
+    if (auth) log.error(line, { code: auth.code });
+    else log.error("collection failed; the checkpoint stays at the last acknowledged batch", { error: err });
   }
 
   function reportLost(lost: TimeWindow) {
@@ -277,7 +290,7 @@ export async function collectContentType(deps: CollectDeps, options: CollectOpti
       blobsDone += batch.marks.filter((m) => m.complete).length;
       options.onProgress?.({ window, blobsListed: listedCount, blobsDone, rowsOut: result.rowsOut });
     };
-    const batcher = new AckBatcher(deps.sink, options.batchRows ?? 500, onAck);
+    const batcher = new AckBatcher(deps.sink, options.batchRows ?? 500, onAck, drain.signal);
     const ctx: ReaderContext = {
       client: deps.client,
       batcher,
@@ -335,7 +348,18 @@ export async function collectContentType(deps: CollectDeps, options: CollectOpti
     // Drain: what was read (also when stopping) is sent and committed, unless delivery already failed.
     if (!batcher.failure) await batcher.flush().catch(() => {});
     if (batcher.failure) {
-      fail(batcher.failure);
+      // Stopped while a batch was still failing: not a failure of the unit, and nothing of it was committed.
+      const f = batcher.failure;
+      if (external.aborted && isSinkError(f) && f.kind === "aborted") {
+        result.stopped = true;
+        // Stopped in the middle of retrying: the run did not deliver, and says so (exit 1 under a time budget).
+        if (f.lastFailure) {
+          result.status = "failed";
+          result.error ??= f;
+          result.problems.push(`stopped while retrying an upload (last: ${f.lastFailure}); not committed`);
+          log.warn("stopped while retrying an upload; the batch is not committed", { lastFailure: f.lastFailure });
+        }
+      } else fail(f);
       return false;
     }
     cursor = tracker.snapshot();

@@ -67,6 +67,8 @@ export interface LogsIngestionSinkOptions {
   clientOptions?: LogsIngestionClientOptions;
   /** `source` label of dead letters (default `logs-ingestion:<stream>`). */
   source?: string;
+  /** Configuration prefix of the identity, named when Entra refuses its token for good (default `ingestion.`). */
+  credentialSetting?: string;
 }
 
 /** A RowSink that also reports lifetime totals. */
@@ -133,6 +135,7 @@ export function createLogsIngestionSink(opts: LogsIngestionSinkOptions): LogsIng
       dcrImmutableId,
       endpoint,
       source,
+      credentialSetting: opts.credentialSetting ?? "ingestion.",
       upload: async (batch, s) => {
         // Built once per (sub-)batch: a retry resends the same array, hence the same body.
         let body = bodies.get(batch);
