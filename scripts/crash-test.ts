@@ -122,6 +122,7 @@ async function startEnvironment(dir: string, records: unknown[], o: Required<Cra
   const config = {
     instance: "crash-test",
     logLevel: "info",
+    allowCustomHosts: true,
     tenants: [
       {
         tenantId: CRASH_TENANT,

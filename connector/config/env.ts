@@ -21,6 +21,7 @@ const T0 = ["tenants", 0] as const;
 export const ENV_BINDINGS: readonly EnvBinding[] = [
   { name: "EXO_AUDIT_INSTANCE", path: ["instance"], kind: "string" },
   { name: "EXO_AUDIT_LOG_LEVEL", path: ["logLevel"], kind: "string" },
+  { name: "EXO_AUDIT_ALLOW_CUSTOM_HOSTS", path: ["allowCustomHosts"], kind: "bool" },
   { name: "EXO_AUDIT_TENANT_ID", path: [...T0, "tenantId"], kind: "string" },
   { name: "EXO_AUDIT_CLOUD", path: [...T0, "cloud"], kind: "string" },
   { name: "EXO_AUDIT_PUBLISHER_ID", path: [...T0, "publisherId"], kind: "string" },

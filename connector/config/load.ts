@@ -205,6 +205,7 @@ export function withDefaults(raw: Record<string, unknown>, baseDir: string, file
   const norm = o(raw.normalize);
   const config: Config = {
     instance: str(raw.instance, hostname()),
+    ...(raw.allowCustomHosts === true ? { allowCustomHosts: true } : {}),
     logLevel: str(raw.logLevel, "info"),
     tenants,
     ingestion: {

@@ -73,6 +73,8 @@ export interface CollectionConfig {
 /** The validated configuration with every default filled in. */
 export interface Config {
   instance: string;
+  /** Hosts outside the configured clouds accepted (emulators; for testing only). */
+  allowCustomHosts?: boolean;
   logLevel: "debug" | "info" | "warn" | "error";
   tenants: TenantConfig[];
   ingestion: IngestionConfig;

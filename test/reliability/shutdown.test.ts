@@ -38,6 +38,7 @@ function writeConfig(opts: { secret?: string; ingestionSecret?: string } = {}): 
   writeFileSync(
     file,
     JSON.stringify({
+      allowCustomHosts: true,
       tenants: [
         {
           tenantId: TENANT,

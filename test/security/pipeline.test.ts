@@ -85,6 +85,7 @@ before(async () => {
   writeFileSync(caFile, [...new Set([entra.caCert, o365.caCert, workspace.caCert])].join("\n"));
   const raw = {
     logLevel: "debug",
+    allowCustomHosts: true,
     tenants: [
       {
         tenantId: TENANT,
