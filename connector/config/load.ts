@@ -7,7 +7,7 @@ import { hostname } from "node:os";
 import { dirname, resolve } from "node:path";
 import { parseDocument } from "yaml";
 import { EXCHANGE_AUDIT_TABLE, HEALTH_TABLE } from "../schema/table-schema.ts";
-import { applyEnv } from "./env.ts";
+import { applyEnv, attributeToVariables, unknownVariables } from "./env.ts";
 import type { AuthSettings, Config, ConfigProblem, TenantConfig } from "./types.ts";
 import { ConfigError } from "./types.ts";
 import { SECRET_KEYS, validateRawConfig } from "./validate.ts";
@@ -60,8 +60,9 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   }
   // Checked before the environment is applied: only secrets written in the file make its permissions matter.
   if (abs && containsSecret(raw)) problems.push(...permissionWarning(abs));
+  const fromFile = structuredClone(raw);
   const envResult = applyEnv(raw, env);
-  problems.push(...envResult.problems);
+  problems.push(...envResult.problems, ...unknownVariables(env));
   if (!abs && envResult.used.length === 0) {
     problems.push({
       severity: "error",
@@ -70,7 +71,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     });
     return { problems, envUsed: [], raw };
   }
-  problems.push(...validateRawConfig(raw));
+  problems.push(...attributeToVariables(validateRawConfig(raw), envResult.set, fromFile));
   const result: LoadedConfig = { problems, envUsed: envResult.used, raw };
   if (abs) result.file = abs;
   if (!problems.some((p) => p.severity === "error")) {

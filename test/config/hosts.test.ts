@@ -1,12 +1,18 @@
-/** Issue 18, failures 3 and 4: hosts pinned by cloud, and `config check` refusing exactly what `run` refuses. */
+/**
+ * Issue 18, failures 3, 4 and 5: hosts pinned by cloud, `config check` refusing exactly what `run` refuses, and
+ * misspelled or conflicting environment variables named.
+ */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { configCheckReport } from "../../connector/commands/config.ts";
+import { unknownVariables } from "../../connector/config/env.ts";
 import { onDotBoundary, pinnedHostProblem, urlShapeProblem } from "../../connector/config/hosts.ts";
+import { loadConfig } from "../../connector/config/load.ts";
 import { loadRunConfig } from "../../connector/hosting/config.ts";
+import { HOSTED_SETTINGS, IGNORED_SETTINGS } from "../../connector/hosting/settings.ts";
 import { validateIngestionEndpoint } from "../../connector/sink/endpoint.ts";
 
 const root = mkdtempSync(join(tmpdir(), "exo-hosts-"));
@@ -130,5 +136,52 @@ describe("config check runs the validation run runs", () => {
     );
     assert.equal(configCheckReport(f).code, 0);
     assert.notEqual(await loadRunConfig("run", f), null);
+  });
+});
+
+describe("environment variables (issue 18, failure 5)", () => {
+  it("warns about a misspelled EXO_AUDIT_* variable with a did-you-mean", () => {
+    const problems = unknownVariables({
+      EXO_AUDIT_POLL_INTERVAL: "60",
+      EXO_AUDIT_CLIENTSECRET: "x",
+      EXO_AUDIT_TENANT_IDD: "x",
+      EXO_AUDIT_CONFIG: "f.yaml",
+      EXO_AUDIT_CONFIG_YAML: "",
+      OTHER: "1",
+    });
+    const by = Object.fromEntries(problems.map((p) => [p.path, p]));
+    assert.deepEqual(Object.keys(by), ["EXO_AUDIT_CLIENTSECRET", "EXO_AUDIT_POLL_INTERVAL", "EXO_AUDIT_TENANT_IDD"]);
+    assert.match(by.EXO_AUDIT_POLL_INTERVAL!.message, /did you mean EXO_AUDIT_POLL_INTERVAL_SEC\?/);
+    assert.match(by.EXO_AUDIT_CLIENTSECRET!.message, /did you mean EXO_AUDIT_CLIENT_SECRET\?/);
+    assert.match(by.EXO_AUDIT_TENANT_IDD!.message, /did you mean EXO_AUDIT_TENANT_ID\?/);
+    for (const p of problems) assert.equal(p.severity, "warning");
+  });
+
+  it("knows every app setting of the hosting layer", () => {
+    for (const name of [...HOSTED_SETTINGS.map((x) => x.name), ...IGNORED_SETTINGS]) {
+      if (name.startsWith("EXO_AUDIT_")) assert.deepEqual(unknownVariables({ [name]: "x" }), [], name);
+    }
+  });
+
+  it("a conflict between a variable and the file names both", () => {
+    const T = "7f3a1c2e-5b4d-4e8f-9a1b-2c3d4e5f6a7b";
+    const f = join(root, "conflict.yaml");
+    writeFileSync(
+      f,
+      JSON.stringify({
+        tenants: [{ tenantId: T, auth: { clientId: T, clientSecret: "s" } }],
+        ingestion: {
+          endpoint: "https://d.westeurope-1.ingest.monitor.azure.com",
+          dcrImmutableId: `dcr-${"a".repeat(32)}`,
+        },
+      }),
+      { mode: 0o600 },
+    );
+    const loaded = loadConfig({ file: f, env: { EXO_AUDIT_CERTIFICATE_PATH: "/c.pem", EXO_AUDIT_POLL_INTERVAL: "5" } });
+    const conflict = loaded.problems.find((p) => p.path === "tenants[0].auth");
+    assert.ok(conflict, JSON.stringify(loaded.problems));
+    assert.match(conflict.message, /EXO_AUDIT_CERTIFICATE_PATH sets tenants\[0\]\.auth\.certificatePath/);
+    assert.match(conflict.message, /the file sets .*tenants\[0\]\.auth\.clientSecret/);
+    assert.ok(loaded.problems.some((p) => p.path === "EXO_AUDIT_POLL_INTERVAL" && p.severity === "warning"));
   });
 });
