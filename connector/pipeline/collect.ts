@@ -10,6 +10,7 @@ import type { Logger } from "../log.ts";
 import { silentLogger } from "../log.ts";
 import { describeAuthError, permanentAuthError } from "../auth/errors.ts";
 import { isSinkError } from "../sink/errors.ts";
+import { isUntrustedUriError } from "../source/errors.ts";
 import { afterGrace, DRAIN_GRACE_MS } from "../util/grace.ts";
 import type { NormalizeOptions, NormalizeResult, SubjectPrivacy } from "../normalize/types.ts";
 import type { DeadLetterStore, RowSink } from "../sink/types.ts";
@@ -92,6 +93,9 @@ export interface CollectResult {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** Consecutive runs with refused contentUri values after which a window is reported as blocked. */
+export const BLOCKED_AFTER_RUNS = 3;
+
 /** Longest time an advanced window may stay uncommitted while catching up over empty windows. */
 const ADVANCE_COMMIT_INTERVAL_MS = 5_000;
 
@@ -131,6 +135,7 @@ export async function collectContentType(deps: CollectDeps, options: CollectOpti
   // (each commit is an fsync'ed write; a crash only costs re-listing those windows).
   let dirty = false;
   let lastSave = 0;
+  let refusedRunsBefore = 0;
   const save = async (c: Cursor) => {
     etag = await deps.checkpoints.save(key, c, etag);
     cursor = c;
@@ -141,6 +146,7 @@ export async function collectContentType(deps: CollectDeps, options: CollectOpti
   try {
     const stored = await deps.checkpoints.load(key);
     etag = stored?.etag ?? null;
+    refusedRunsBefore = stored?.cursor.refusedRuns ?? 0;
     await deps.client.ensureSubscriptions([options.contentType], signal);
     if (!stored && options.startWindow) {
       await save(cursorFor(options.startWindow));
@@ -311,6 +317,7 @@ export async function collectContentType(deps: CollectDeps, options: CollectOpti
     };
     options.onProgress?.({ window, blobsListed: listedCount, blobsDone, rowsOut: result.rowsOut });
     let ok = true;
+    let refused = 0;
     let next = 0;
     const worker = async () => {
       while (next < pending.length && !signal.aborted) {
@@ -331,6 +338,7 @@ export async function collectContentType(deps: CollectDeps, options: CollectOpti
         } else if (outcome.kind === "failed") {
           // Other blobs continue; the window does not advance past this one (retried next run).
           ok = false;
+          if (isUntrustedUriError(outcome.error)) refused++;
           const e = outcome.error as Error;
           result.status = "failed";
           result.error ??= outcome.error;
@@ -363,6 +371,26 @@ export async function collectContentType(deps: CollectDeps, options: CollectOpti
       return false;
     }
     cursor = tracker.snapshot();
+    if (refused > 0) await reportRefused(refused, window);
     return ok;
+  }
+
+  /**
+   * Blobs whose contentUri was refused: the window stays (no gap), and the count of consecutive refusing runs is
+   * kept in the cursor so that a window the API keeps serving wrongly is reported as blocked, not silently retried.
+   */
+  async function reportRefused(blobs: number, window: TimeWindow) {
+    const runs = refusedRunsBefore + 1;
+    await save({ ...cursor!, refusedRuns: runs }).catch((err: unknown) => fail(err));
+    const where = `window ${iso(window.start)}..${iso(window.end)}`;
+    if (runs >= BLOCKED_AFTER_RUNS) {
+      const line =
+        `${where} blocked: the API served ${blobs} contentUri value(s) outside its origin in ${runs} consecutive ` +
+        "runs; they are not fetched and not counted as gaps, and are retried until served correctly or expired";
+      result.problems.push(line);
+      log.error(line, { refusedBlobs: blobs, runs });
+    } else {
+      result.problems.push(`${where}: ${blobs} contentUri value(s) refused (not on the API origin); retried next run`);
+    }
   }
 }

@@ -21,6 +21,11 @@ export interface Cursor {
   inBlob: Record<string, number>;
   /** Newest contentCreated fully delivered so far (ISO), for lag. */
   newestContentCreated?: string;
+  /**
+   * Consecutive runs in which this window's listing carried contentUri values the connector refused (not https
+   * on the API origin). The window is retried, never turned into gaps; from 3 runs on it is reported as blocked.
+   */
+  refusedRuns?: number;
   /** Schema version of this cursor document. */
   version: 1;
 }
