@@ -4,6 +4,7 @@
  * dead-letter them. Mapping rules and quirks are documented in docs/normalization.md.
  */
 import type { ExchangeAuditRow } from "../schema/table-schema.ts";
+import { foldId } from "../util/record-id.ts";
 import { isObject, nameValueBag, parseClientAddress, toBool, toInt, toIsoTime, toStr, toTrimmedStr } from "./coerce.ts";
 import {
   logonTypeFromName,
@@ -71,7 +72,8 @@ function recordIdOf(v: unknown): { id: string } | { reason: string } {
   if (s === null) return { reason: `record Id is ${kindOf(v)}, expected a string` };
   if (s.length === 0) return { reason: "record Id is empty" };
   if (s.length > MAX_ID_LENGTH) return { reason: `record Id is longer than ${MAX_ID_LENGTH} characters` };
-  return { id: s };
+  // GUIDs compare case-insensitively: one form per record so de-duplication and RecordId joins see one id.
+  return { id: foldId(s) };
 }
 
 function enumValue(v: unknown, fromName: (name: string) => number | undefined): number | null {
