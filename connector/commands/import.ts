@@ -5,7 +5,7 @@
 import { parseArgs } from "node:util";
 import { ImportAbortedError, type ImportReport, importFiles } from "../import/index.ts";
 import { createLogger, type LogLevel } from "../log.ts";
-import { type CommandIo, parseSubjects, processIo } from "./normalize.ts";
+import { type CommandIo, checkEncoding, parseSubjects, processIo } from "./normalize.ts";
 import { type Command, UsageError } from "./types.ts";
 
 const USAGE = `Usage: exo-audit import FILE... [--data-dir DIR | --config FILE] [options]
@@ -27,6 +27,9 @@ Options:
   --subjects keep|hash|drop   Message subjects as-is, SHA-256 hex, or removed (default from the configuration, keep).
   --no-audit-data        Leave the AuditData column (the raw record) empty.
   --batch-rows N         Rows per sink call (default 1000).
+  --encoding NAME        Encoding of the files: windows-1252 (cp1252, "ANSI"), utf-8, utf-16le, utf-16be.
+                         Default: UTF-16 and UTF-8 with or without BOM are detected, gzip (.gz) is read;
+                         a row that is not valid UTF-8 is refused (never replaced silently).
   --log-level LEVEL      debug, info, warn (default) or error; logs are JSON lines on stderr.
   -h, --help             Show this help.
 
@@ -70,6 +73,7 @@ export async function runImport(argv: string[], io: CommandIo): Promise<number> 
         "no-audit-data": { type: "boolean" },
         "batch-rows": { type: "string" },
         "log-level": { type: "string" },
+        encoding: { type: "string" },
       },
       allowPositionals: true,
     });
@@ -87,6 +91,7 @@ export async function runImport(argv: string[], io: CommandIo): Promise<number> 
   if (batchRows !== undefined && !(Number.isInteger(batchRows) && batchRows > 0)) {
     throw new UsageError("--batch-rows must be a positive integer");
   }
+  if (typeof values.encoding === "string") checkEncoding(values.encoding);
   const level = (values["log-level"] as string | undefined) ?? "warn";
   if (!LEVELS.has(level)) throw new UsageError("--log-level must be debug, info, warn or error");
   const logger = createLogger({ level: level as LogLevel, fields: { command: "import" } });
@@ -118,6 +123,7 @@ export async function runImport(argv: string[], io: CommandIo): Promise<number> 
         ...(values["no-audit-data"] ? { keepAuditData: false } : {}),
       },
       ...(batchRows ? { batchRows } : {}),
+      ...(typeof values.encoding === "string" ? { encoding: values.encoding } : {}),
       logger,
     });
   } catch (err) {

@@ -10,6 +10,7 @@ import { pipeline } from "node:stream/promises";
 import { parse as parseCsv } from "csv-parse";
 import { JsonStreamError, parseJsonArrayStream } from "../util/json-array-stream.ts";
 import { fileChunks, LineTooLongError, lines, peek } from "./chunks.ts";
+import { decodeExport, hasInvalidUtf8 } from "./decode.ts";
 import { detectLayout } from "./detect.ts";
 import { parseJsonValues } from "./json-values.ts";
 import { parseAuditData, reconcile, unwrapJsonElement } from "./unwrap.ts";
@@ -48,13 +49,23 @@ const MAX_RECORD_CHARS = 64 * 1024 * 1024;
 const MAX_RAW_CHARS = 256 * 1024;
 const clip = (s: string) => (s.length > MAX_RAW_CHARS ? `${s.slice(0, MAX_RAW_CHARS)}…` : s);
 
-/** Reads one export file (or stdin for `-`), detecting its layout from the content. */
-export async function* readExportFile(path: string): AsyncGenerator<ExportItem> {
-  yield* readExport(fileChunks(path), path);
+/** Options of the export readers. */
+export interface ReadOptions {
+  /** The file's encoding (`--encoding`); default: detected (BOM, UTF-16 NUL pattern), else strict UTF-8. */
+  encoding?: string;
 }
 
-/** Reads an export from byte chunks; `file` names it in sources and messages. */
-export async function* readExport(chunks: AsyncIterable<Buffer>, file: string): AsyncGenerator<ExportItem> {
+/** Reads one export file (or stdin for `-`), detecting its layout from the content. */
+export async function* readExportFile(path: string, options: ReadOptions = {}): AsyncGenerator<ExportItem> {
+  yield* readExport(fileChunks(path), path, options);
+}
+
+/** Reads an export from byte chunks (gzip, UTF-16 and BOMs handled); `file` names it in sources and messages. */
+export async function* readExport(
+  source: AsyncIterable<Buffer>,
+  file: string,
+  options: ReadOptions = {},
+): AsyncGenerator<ExportItem> {
   const base = file === "-" ? "stdin" : basename(file);
   const fail = (error: string, row: number | null, extra: Partial<ExportError> = {}): ExportError => ({
     error,
@@ -64,20 +75,25 @@ export async function* readExport(chunks: AsyncIterable<Buffer>, file: string): 
     ...extra,
   });
   let peeked: Awaited<ReturnType<typeof peek>>;
+  let strictUtf8 = false;
   try {
-    peeked = await peek(chunks);
+    const decoded = await decodeExport(source, options.encoding);
+    strictUtf8 = decoded.strictUtf8;
+    peeked = await peek(decoded.chunks);
   } catch (err) {
     yield fail(`cannot read ${file}: ${(err as Error).message}`, null, { fatal: true });
     return;
   }
   const layout = detectLayout(peeked.head.toString("utf8"), file);
-  const ok = (record: Record<string, unknown>, row: number, format: ExportFormat): ExportRecord => ({
-    record,
-    source: `${base}:${row}`,
-    format,
-    file,
-    row,
-  });
+  const ok = (record: Record<string, unknown>, row: number, format: ExportFormat): ExportItem =>
+    // Never stored mangled: bytes that are not UTF-8 (an ANSI export read without --encoding) refuse the row.
+    strictUtf8 && hasInvalidUtf8(record)
+      ? fail(
+          "row is not valid UTF-8 (an ANSI/cp1252 export? pass --encoding windows-1252); nothing was replaced",
+          row,
+          { raw: record },
+        )
+      : { record, source: `${base}:${row}`, format, file, row };
 
   try {
     switch (layout.kind) {
@@ -139,7 +155,7 @@ export async function* readExport(chunks: AsyncIterable<Buffer>, file: string): 
 }
 
 type Fail = (error: string, row: number | null, extra?: Partial<ExportError>) => ExportError;
-type Ok = (record: Record<string, unknown>, row: number, format: ExportFormat) => ExportRecord;
+type Ok = (record: Record<string, unknown>, row: number, format: ExportFormat) => ExportItem;
 
 interface Skip {
   before: number;
