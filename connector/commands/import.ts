@@ -3,6 +3,7 @@
  * means) through the normal normalizer and Logs Ingestion sink. See docs/normalization.md (imports section).
  */
 import { parseArgs } from "node:util";
+import { creationDateParser } from "../import/creation-date.ts";
 import { ImportAbortedError, type ImportReport, importFiles } from "../import/index.ts";
 import { createLogger, type LogLevel } from "../log.ts";
 import { type CommandIo, checkEncoding, parseSubjects, processIo } from "./normalize.ts";
@@ -30,6 +31,9 @@ Options:
   --encoding NAME        Encoding of the files: windows-1252 (cp1252, "ANSI"), utf-8, utf-16le, utf-16be.
                          Default: UTF-16 and UTF-8 with or without BOM are detected, gzip (.gz) is read;
                          a row that is not valid UTF-8 is refused (never replaced silently).
+  --creation-date-format F  Read the CSV CreationDate column with format F (e.g. 'M/d/yyyy h:mm:ss tt', tokens
+                         yyyy M d H h m s tt), as UTC, for rows whose AuditData has no valid CreationTime.
+                         Without it such rows are refused: no time is made up.
   --log-level LEVEL      debug, info, warn (default) or error; logs are JSON lines on stderr.
   -h, --help             Show this help.
 
@@ -74,6 +78,7 @@ export async function runImport(argv: string[], io: CommandIo): Promise<number> 
         "batch-rows": { type: "string" },
         "log-level": { type: "string" },
         encoding: { type: "string" },
+        "creation-date-format": { type: "string" },
       },
       allowPositionals: true,
     });
@@ -92,6 +97,13 @@ export async function runImport(argv: string[], io: CommandIo): Promise<number> 
     throw new UsageError("--batch-rows must be a positive integer");
   }
   if (typeof values.encoding === "string") checkEncoding(values.encoding);
+  if (typeof values["creation-date-format"] === "string") {
+    try {
+      creationDateParser(values["creation-date-format"]);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  }
   const level = (values["log-level"] as string | undefined) ?? "warn";
   if (!LEVELS.has(level)) throw new UsageError("--log-level must be debug, info, warn or error");
   const logger = createLogger({ level: level as LogLevel, fields: { command: "import" } });
@@ -124,6 +136,9 @@ export async function runImport(argv: string[], io: CommandIo): Promise<number> 
       },
       ...(batchRows ? { batchRows } : {}),
       ...(typeof values.encoding === "string" ? { encoding: values.encoding } : {}),
+      ...(typeof values["creation-date-format"] === "string"
+        ? { creationDateFormat: values["creation-date-format"] }
+        : {}),
       logger,
     });
   } catch (err) {

@@ -29,6 +29,8 @@ export interface ImportOptions {
   signal?: AbortSignal;
   /** Encoding of every file (`--encoding`); default detected per file, else strict UTF-8 (connector/import/decode.ts). */
   encoding?: string;
+  /** Format of the CSV CreationDate fallback (`--creation-date-format`), e.g. `M/d/yyyy h:mm:ss tt`, read as UTC. */
+  creationDateFormat?: string;
   /** Bound of the in-run id set (default 2,000,000). */
   maxTrackedIds?: number;
   /** Called after each batch is delivered, for progress output. */

@@ -10,6 +10,7 @@ import { pipeline } from "node:stream/promises";
 import { parse as parseCsv } from "csv-parse";
 import { JsonStreamError, parseJsonArrayStream } from "../util/json-array-stream.ts";
 import { fileChunks, LineTooLongError, lines, peek } from "./chunks.ts";
+import { creationDateParser } from "./creation-date.ts";
 import { decodeExport, hasInvalidUtf8 } from "./decode.ts";
 import { detectLayout } from "./detect.ts";
 import { parseJsonValues } from "./json-values.ts";
@@ -53,6 +54,8 @@ const clip = (s: string) => (s.length > MAX_RAW_CHARS ? `${s.slice(0, MAX_RAW_CH
 export interface ReadOptions {
   /** The file's encoding (`--encoding`); default: detected (BOM, UTF-16 NUL pattern), else strict UTF-8. */
   encoding?: string;
+  /** Format of the CSV CreationDate column, used when CreationTime is missing (connector/import/creation-date.ts). */
+  creationDateFormat?: string;
 }
 
 /** Reads one export file (or stdin for `-`), detecting its layout from the content. */
@@ -85,6 +88,7 @@ export async function* readExport(
     return;
   }
   const layout = detectLayout(peeked.head.toString("utf8"), file);
+  const dateParser = options.creationDateFormat ? creationDateParser(options.creationDateFormat) : undefined;
   const ok = (record: Record<string, unknown>, row: number, format: ExportFormat): ExportItem =>
     // Never stored mangled: bytes that are not UTF-8 (an ANSI export read without --encoding) refuse the row.
     strictUtf8 && hasInvalidUtf8(record)
@@ -145,7 +149,7 @@ export async function* readExport(
         }
         return;
       case "csv":
-        yield* readCsv(peeked.chunks, layout.delimiter, layout.psTypeLine, fail, ok);
+        yield* readCsv(peeked.chunks, layout.delimiter, layout.psTypeLine, fail, ok, dateParser);
         return;
     }
   } catch (err) {
@@ -169,6 +173,7 @@ async function* readCsv(
   psTypeLine: boolean,
   fail: Fail,
   ok: Ok,
+  dateParser?: (text: string) => string | null,
 ): AsyncGenerator<ExportItem> {
   // csv-parse reports malformed records through on_skip while it parses ahead of us; each skip is queued
   // with the number of good records before it so rows are numbered as a spreadsheet shows them.
@@ -239,7 +244,7 @@ async function* readCsv(
     }
     const wrapperId = col.id >= 0 ? record[col.id] : undefined;
     const date = col.date >= 0 ? record[col.date] : undefined;
-    const r = reconcile(audit.record, wrapperId, date, col.idLabel);
+    const r = reconcile(audit.record, wrapperId, date, col.idLabel, dateParser);
     if ("error" in r) yield fail(r.error, row, { raw: audit.record });
     else yield ok(r.record, row, format);
   }

@@ -111,3 +111,34 @@ describe("export encodings", async () => {
     assert.ok(rows.every((r) => typeof r.RecordId === "string" && r.EventTime));
   });
 });
+
+describe("CSV CreationDate fallback (issue 18, failure 8)", () => {
+  const csv = (creationDate: string) =>
+    `"CreationDate","UserIds","Operations","AuditData"\r\n"${creationDate}","a@contoso.com","Send","{""Id"":""1f2e3d4c-0000-4000-8000-0000000000aa"",""Operation"":""Send"",""RecordType"":2,""Workload"":""Exchange""}"\r\n`;
+
+  it("leaves CreationTime missing without a stated format (the normalizer then refuses the row)", async () => {
+    const [r] = records(await read(Buffer.from(csv("10/8/2024 5:08:37 PM")), "nofmt.csv")) as Extract<
+      ExportItem,
+      { record: unknown }
+    >[];
+    assert.equal(r?.record.CreationTime, undefined);
+  });
+
+  const formats: Array<[string, string, string | null]> = [
+    ["M/d/yyyy h:mm:ss tt", "10/8/2024 5:08:37 PM", "2024-10-08T17:08:37.000Z"],
+    ["M/d/yyyy h:mm:ss tt", "10/8/2024 12:08:37 AM", "2024-10-08T00:08:37.000Z"],
+    ["dd.MM.yyyy HH:mm:ss", "08.10.2024 05:08:37", "2024-10-08T05:08:37.000Z"],
+    ["dd.MM.yyyy HH:mm:ss", "31.02.2024 05:08:37", null],
+    ["M/d/yyyy h:mm:ss tt", "08.10.2024 05:08:37", null],
+  ];
+  for (const [format, text, iso] of formats) {
+    it(`with --creation-date-format '${format}', '${text}' is ${iso ?? "refused"}`, async () => {
+      const file = `fmt-${Math.random().toString(36).slice(2)}.csv`;
+      const out: ExportItem[] = [];
+      writeFileSync(join(root, file), csv(text));
+      for await (const item of readExportFile(join(root, file), { creationDateFormat: format })) out.push(item);
+      const [r] = records(out) as Extract<ExportItem, { record: unknown }>[];
+      assert.equal(r?.record.CreationTime ?? null, iso);
+    });
+  }
+});
