@@ -45,7 +45,8 @@ const LEVELS = new Set(["debug", "info", "warn", "error"]);
 function summary(report: ImportReport): string {
   const lines = report.files.map(
     (f) =>
-      `  ${f.file}: ${f.format ?? "unreadable"}, ${f.records} records, ${f.rows} sent, ${f.duplicates} duplicates, ` +
+      // A header-only CSV (a search that found nothing) is empty, not unreadable.
+      `  ${f.file}: ${f.format ?? (f.fatal || f.errors > 0 ? "unreadable" : "no records")}, ${f.records} records, ${f.rows} sent, ${f.duplicates} duplicates, ` +
       `${f.rejected} rejected, ${f.errors} unreadable rows${f.fatal ? ` (stopped: ${f.fatal})` : ""}`,
   );
   return [

@@ -56,7 +56,10 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const abs = configFilePath(options.file, env, cwd);
   if (abs) {
     const parsed = readConfigFile(abs, problems);
-    if (parsed) raw = parsed;
+    // An unreadable file or a YAML syntax error is the whole story: validating an empty object would add a
+    // spurious "is required" for every key the file does set.
+    if (!parsed) return { problems, envUsed: [], raw, file: abs };
+    raw = parsed;
   }
   // Checked before the environment is applied: only secrets written in the file make its permissions matter.
   if (abs && containsSecret(raw)) problems.push(...permissionWarning(abs));
