@@ -122,7 +122,11 @@ export async function* readExport(
         return;
       }
       case "jsonl":
-        for await (const { line, number } of lines(peeked.chunks)) {
+        for await (const { line, number, tooLong } of lines(peeked.chunks)) {
+          if (tooLong) {
+            yield fail(`line is longer than ${MAX_RECORD_CHARS} characters; skipped (the next lines are read)`, number);
+            continue;
+          }
           if (line.trim().length === 0) continue;
           let value: unknown;
           try {
