@@ -187,6 +187,7 @@ export function withDefaults(raw: Record<string, unknown>, baseDir: string, file
     if (typeof t.apiRoot === "string") tenant.apiRoot = t.apiRoot;
     if (typeof t.authorityHost === "string") tenant.authorityHost = t.authorityHost;
     if (typeof t.caFile === "string") tenant.caFile = path(t.caFile)!;
+    if (typeof t.authorityCaFile === "string") tenant.authorityCaFile = path(t.authorityCaFile)!;
     return tenant;
   });
   const ing = o(raw.ingestion);
@@ -247,6 +248,7 @@ export function withDefaults(raw: Record<string, unknown>, baseDir: string, file
   if (deadLetterDir) config.deadLetter.dir = deadLetterDir;
   if (typeof ing.authorityHost === "string") config.ingestion.authorityHost = ing.authorityHost;
   if (typeof ing.caFile === "string") config.ingestion.caFile = path(ing.caFile)!;
+  if (typeof ing.authorityCaFile === "string") config.ingestion.authorityCaFile = path(ing.authorityCaFile)!;
   if (typeof coll.timeBudgetSec === "number") config.collection.timeBudgetSec = coll.timeBudgetSec;
   if (azure) {
     config.state.azure = {

@@ -37,6 +37,8 @@ export interface TenantConfig {
   apiRoot?: string;
   authorityHost?: string;
   caFile?: string;
+  /** Extra CA trusted for the token endpoint of this identity (default: see docs/configuration.md). */
+  authorityCaFile?: string;
 }
 
 export interface IngestionConfig {
@@ -48,6 +50,8 @@ export interface IngestionConfig {
   auth: AuthSettings;
   authorityHost?: string;
   caFile?: string;
+  /** Extra CA trusted for the token endpoint of this identity (default: see docs/configuration.md). */
+  authorityCaFile?: string;
   maxConcurrency: number;
 }
 
