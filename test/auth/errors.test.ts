@@ -2,6 +2,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { aadstsCode, describeAuthError, permanentAuthError } from "../../connector/auth/errors.ts";
+import { createServer } from "node:net";
+import { createMsalTokenProvider } from "../../connector/auth/msal.ts";
+import { startEntraEmulator } from "../../connector/emulators/entra.ts";
 import { classifyCause } from "../../connector/sink/classify.ts";
 
 const msal = (code: number) =>
@@ -54,5 +57,49 @@ describe("Entra ID error classes", () => {
   it("the sink classifies a refused token as 'credential', an Entra outage as transient", () => {
     assert.equal(classifyCause(msal(7000215)).kind, "credential");
     assert.equal(classifyCause(msal(90033)).kind, "transient");
+  });
+});
+
+describe("the real cause instead of endpoints_resolution_error (issue 18, minor)", () => {
+  const T = "7f3a1c2e-5b4d-4e8f-9a1b-2c3d4e5f6a7b";
+  const C = "0b5e6c1a-3d2f-4a8b-9c7d-1e2f3a4b5c6d";
+  const token = async (authorityHost: string, ca?: string) => {
+    const p = createMsalTokenProvider({
+      tenantId: T,
+      clientId: C,
+      authorityHost,
+      credential: { kind: "secret", clientSecret: "s" },
+      ...(ca ? { ca } : {}),
+    });
+    try {
+      return await p.getToken("https://manage.office.com/.default");
+    } finally {
+      await p.close();
+    }
+  };
+
+  it("names an unreachable authority", async () => {
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as { port: number }).port;
+    await new Promise<void>((r) => server.close(() => r()));
+    await assert.rejects(token(`https://127.0.0.1:${port}`), (e: Error) => {
+      assert.match(e.message, new RegExp(`cannot reach https://127.0.0.1:${port} \\(ECONNREFUSED`));
+      assert.doesNotMatch(e.message, /endpoints_resolution_error/);
+      return true;
+    });
+  });
+
+  it("names an untrusted authority certificate and the setting to fix", async () => {
+    const entra = await startEntraEmulator({ clients: [{ tenantId: T, clientId: C, secret: "s" }] });
+    try {
+      await assert.rejects(
+        token(entra.authorityHost),
+        /certificate of https:\/\/127\.0\.0\.1:\d+ is not trusted.*authorityCaFile/,
+      );
+      assert.ok((await token(entra.authorityHost, entra.caCert)).token);
+    } finally {
+      await entra.stop();
+    }
   });
 });
