@@ -40,6 +40,11 @@ export interface EntraClient {
 
 export interface EntraEmulatorOptions {
   clients: EntraClient[];
+  /**
+   * HMAC key signing the tokens (hex, 32 bytes; default random). Give two emulators the same key to verify in
+   * one process the tokens another process issued (emulators as separate processes, see entra-main.ts).
+   */
+  signingKey?: string;
   /** Access-token lifetime. Default 3599 s (what Entra issues for app tokens). */
   tokenLifetimeSec?: number;
   /** Emulator clock. Default `Date.now`. */
@@ -82,7 +87,7 @@ const b64url = (buf: Buffer | string) => Buffer.from(buf).toString("base64url");
 /** Starts the emulator on 127.0.0.1 with a random port. */
 export async function startEntraEmulator(options: EntraEmulatorOptions): Promise<EntraEmulator> {
   const tls = await localTls();
-  const key = randomBytes(32);
+  const key = options.signingKey ? Buffer.from(options.signingKey, "hex") : randomBytes(32);
   const now = options.now ?? Date.now;
   const lifetime = options.tokenLifetimeSec ?? 3599;
   const clients = options.clients.map(register);
