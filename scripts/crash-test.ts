@@ -2,8 +2,9 @@
  * Crash test (`npm run test:crash`): the connector runs as a child process (`exo-audit run --once`) against
  * Entra, O365 and workspace emulators that live in this process and keep their state, and is SIGKILLed at
  * random and at targeted points (while a listing or blob request is held open, while an upload is held open by
- * the workspace, right after a checkpoint file was replaced, while a reconciliation sweep recovers late content),
- * then restarted. At the end the workspace must hold
+ * the workspace, right after a checkpoint file was replaced, while a reconciliation sweep recovers late content,
+ * while the sink waits to retry an upload the workspace refused with 503, and during the drain that follows a
+ * SIGTERM), then restarted. At the end the workspace must hold
  * every published record (zero lost), duplicates must stay within one in-flight batch per kill, and the
  * documented KQL de-duplication (`ExchangeAuditDedup`, run by the local KQL engine) must leave none.
  *
@@ -32,8 +33,16 @@ const CLIENT = "5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d";
 const MIN = 60_000;
 
 /** Where a kill was aimed. */
-export type KillKind = "random" | "listing" | "fetching" | "uploading" | "checkpoint" | "sweep";
-const KINDS: KillKind[] = ["random", "uploading", "checkpoint", "fetching", "listing", "sweep"];
+export type KillKind =
+  | "random"
+  | "listing"
+  | "fetching"
+  | "uploading"
+  | "checkpoint"
+  | "sweep"
+  | "retrying"
+  | "draining";
+const KINDS: KillKind[] = ["random", "uploading", "checkpoint", "fetching", "listing", "sweep", "retrying", "draining"];
 /** Lateness of the content a sweep kill waits for: beyond the largest overlap (23 h), so only a sweep finds it. */
 const SWEEP_LATENESS_MS = 30 * 60 * MIN;
 
@@ -125,6 +134,7 @@ async function startEnvironment(dir: string, records: unknown[], o: Required<Cra
   const config = {
     instance: "crash-test",
     logLevel: "info",
+    allowCustomHosts: true,
     tenants: [
       {
         tenantId: CRASH_TENANT,
@@ -273,6 +283,37 @@ async function killAt(kind: KillKind, child: Child, env: Env, rnd: () => number)
       kill();
       return true;
     }
+    case "retrying": {
+      // The workspace answers 503 to audit uploads; the process dies while the sink waits to retry one.
+      let failed = 0;
+      env.workspace.faults.setHook((ctx) => {
+        if (!ctx.stream.includes("ExchangeAudit") || ctx.stream.includes("Health")) return undefined;
+        failed++;
+        return { kind: "status", status: 503 };
+      });
+      const hit = await until(child, () => failed >= 2);
+      if (hit) await sleep(50 + rnd() * 300);
+      if (hit) kill();
+      env.workspace.faults.setHook(undefined);
+      return hit;
+    }
+    case "draining": {
+      // SIGTERM while an upload is held open, then SIGKILL during the drain (a supervisor's stop timeout).
+      let held = false;
+      env.workspace.faults.setHook((ctx) => {
+        if (held || !ctx.stream.includes("ExchangeAudit") || ctx.stream.includes("Health")) return undefined;
+        held = true;
+        return { kind: "delay", ms: 1500 };
+      });
+      const hit = await until(child, () => held);
+      env.workspace.faults.setHook(undefined);
+      if (!hit) return false;
+      await sleep(50 + rnd() * 200);
+      child.proc.kill("SIGTERM");
+      await sleep(100 + rnd() * 400);
+      kill();
+      return true;
+    }
     case "checkpoint": {
       // Right after a checkpoint file was atomically replaced (rename observed), i.e. between two batches.
       const target = 1 + Math.floor(rnd() * 2);
@@ -380,6 +421,12 @@ export async function runCrashTest(options: CrashTestOptions = {}): Promise<Cras
         kills.push({ kind, afterMs: Date.now() - child.spawnedAt, rowsAtKill: dup.rows, duplicatesAfter: 0 });
         o.log(`kill ${kills.length}/${o.kills} (${kind}) after ${kills.at(-1)!.afterMs} ms; rows ${dup.rows}`);
       } else {
+        // A SIGTERM drain that finished before its SIGKILL: an interrupted run (143), retried like a missed kill.
+        if (kind === "draining" && exit.code === 143) {
+          if (kills.length > 0) kills[kills.length - 1]!.duplicatesAfter += dup.duplicates - lastDup;
+          lastDup = dup.duplicates;
+          continue;
+        }
         if (exit.code !== 0) {
           throw new Error(`connector exited with ${exit.code ?? exit.signal}:\n${child.stderr.slice(-20).join("\n")}`);
         }

@@ -8,7 +8,7 @@ import type { Logger } from "../log.ts";
 import { registerSecret, silentLogger } from "../log.ts";
 import { CachingTokenProvider } from "./cache.ts";
 import type { ClientCertificate } from "./certificate.ts";
-import { createMsalNetworkClient } from "./network.ts";
+import { createMsalNetworkClient, networkCause } from "./network.ts";
 
 /** Hosts of Microsoft's own authorities: MSAL may run instance discovery against these. */
 const MICROSOFT_AUTHORITY_HOSTS = new Set([
@@ -43,7 +43,9 @@ export function createMsalTokenProvider(
 ): CachingTokenProvider & { close(): Promise<void> } {
   const authorityUrl = new URL(options.authorityHost);
   const logger = options.logger ?? silentLogger;
-  const network = options.ca ? createMsalNetworkClient({ ca: options.ca }) : undefined;
+  // Always our network client (the system roots, plus the extra CA when given): it records why a request failed,
+  // which MSAL reports only as `endpoints_resolution_error: See aka.ms/msal.js.errors`.
+  const network = createMsalNetworkClient(options.ca ? { ca: options.ca } : {});
   const auth: Configuration["auth"] = {
     clientId: options.clientId,
     authority: `${authorityUrl.origin}/${options.tenantId}`,
@@ -71,7 +73,7 @@ export function createMsalTokenProvider(
   const app = new ConfidentialClientApplication({
     auth,
     system: {
-      ...(network ? { networkClient: network } : {}),
+      networkClient: network,
       loggerOptions: {
         piiLoggingEnabled: false,
         // MSAL's own messages go to debug; errors surface as rejected promises.
@@ -83,12 +85,20 @@ export function createMsalTokenProvider(
   const provider = new CachingTokenProvider(
     description,
     async (scope, forceRefresh) => {
-      const result = await app.acquireTokenByClientCredential({ scopes: [scope], skipCache: forceRefresh });
+      network.lastError = undefined;
+      let result: Awaited<ReturnType<typeof app.acquireTokenByClientCredential>>;
+      try {
+        result = await app.acquireTokenByClientCredential({ scopes: [scope], skipCache: forceRefresh });
+      } catch (err) {
+        const cause = networkCause(network.lastError, authorityUrl.origin);
+        if (cause) throw new Error(`token request failed: ${cause}`, { cause: err });
+        throw err;
+      }
       if (!result?.accessToken) throw new Error(`no token for ${scope} from ${authorityUrl.origin}`);
       const expires = result.expiresOn?.getTime() ?? Date.now() + 3_000_000;
       return { token: result.accessToken, expiresOnTimestamp: expires };
     },
     { refreshMarginMs: options.refreshMarginMs, now: options.now, logger },
   );
-  return Object.assign(provider, { close: async () => network?.close() });
+  return Object.assign(provider, { close: async () => network.close() });
 }

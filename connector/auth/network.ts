@@ -11,6 +11,8 @@ export function createMsalNetworkClient(
   options: { ca?: string | string[]; timeoutMs?: number } = {},
 ): INetworkModule & {
   close(): Promise<void>;
+  /** The last request that failed without a response (MSAL replaces it with `endpoints_resolution_error`). */
+  lastError: unknown;
 } {
   const timeout = options.timeoutMs ?? 30_000;
   const agent = new Agent({
@@ -27,13 +29,19 @@ export function createMsalNetworkClient(
     opts?: NetworkRequestOptions,
     timeoutMs?: number,
   ): Promise<NetworkResponse<T>> {
-    const res = await request(url, {
-      method,
-      dispatcher: agent,
-      headers: opts?.headers,
-      body: opts?.body,
-      signal: AbortSignal.timeout(timeoutMs ?? timeout),
-    });
+    let res: Awaited<ReturnType<typeof request>>;
+    try {
+      res = await request(url, {
+        method,
+        dispatcher: agent,
+        headers: opts?.headers,
+        body: opts?.body,
+        signal: AbortSignal.timeout(timeoutMs ?? timeout),
+      });
+    } catch (err) {
+      client.lastError = err;
+      throw err;
+    }
     const text = await res.body.text();
     let body: unknown;
     try {
@@ -49,10 +57,27 @@ export function createMsalNetworkClient(
     return { headers, body: body as T, status: res.statusCode };
   }
 
-  return {
+  const client = {
+    lastError: undefined as unknown,
     sendGetRequestAsync: <T>(url: string, opts?: NetworkRequestOptions, timeoutMs?: number) =>
       send<T>("GET", url, opts, timeoutMs),
     sendPostRequestAsync: <T>(url: string, opts?: NetworkRequestOptions) => send<T>("POST", url, opts),
     close: () => agent.close(),
   };
+  return client;
+}
+
+/**
+ * The real cause behind MSAL's `endpoints_resolution_error: See aka.ms/…`: the authority could not be reached
+ * (refused, DNS, timeout) or its certificate is not trusted. Undefined when there is no recorded network error.
+ */
+export function networkCause(err: unknown, authority: string): string | undefined {
+  if (!err) return undefined;
+  const e = err as { code?: unknown; message?: unknown; cause?: { code?: unknown; message?: unknown } };
+  const code = String(e.cause?.code ?? e.code ?? "");
+  const message = String(e.cause?.message ?? e.message ?? err);
+  const tls = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|TLS|SSL/i.test(`${code} ${message}`);
+  return tls
+    ? `the certificate of ${authority} is not trusted (${code || message}): set the token endpoint's CA (authorityCaFile) or fix the host`
+    : `cannot reach ${authority} (${[code, message].filter(Boolean).join(": ")})`;
 }

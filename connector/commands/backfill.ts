@@ -82,7 +82,7 @@ export const backfillCommand: Command = {
     // Loaded here, not at start-up: the SDKs behind the runtime are not needed for --help or usage errors.
     const { createRuntime } = await import("../pipeline/wire.ts");
     const { runOnce } = await import("../pipeline/run.ts");
-    const { abortOnSignals } = await import("../pipeline/signals.ts");
+    const { abortOnSignals, interruptedExitCode } = await import("../pipeline/signals.ts");
     const runtime = await createRuntime(config, { logger });
     const stop = new AbortController();
     const dispose = abortOnSignals(stop, logger);
@@ -114,7 +114,7 @@ export const backfillCommand: Command = {
       for (const r of report.results.filter((x) => x.problems.length > 0)) {
         process.stderr.write(`  ${r.tenantId} ${r.contentType}: ${r.problems.join("; ")}\n`);
       }
-      return report.ok ? 0 : 1;
+      return interruptedExitCode(stop.signal.reason) ?? (report.ok ? 0 : 1);
     } finally {
       dispose();
       await runtime.close();

@@ -3,9 +3,10 @@
  * means) through the normal normalizer and Logs Ingestion sink. See docs/normalization.md (imports section).
  */
 import { parseArgs } from "node:util";
+import { creationDateParser } from "../import/creation-date.ts";
 import { ImportAbortedError, type ImportReport, importFiles } from "../import/index.ts";
 import { createLogger, type LogLevel } from "../log.ts";
-import { type CommandIo, parseSubjects, processIo } from "./normalize.ts";
+import { type CommandIo, checkEncoding, parseSubjects, processIo } from "./normalize.ts";
 import { type Command, UsageError } from "./types.ts";
 
 const USAGE = `Usage: exo-audit import FILE... [--data-dir DIR | --config FILE] [options]
@@ -27,6 +28,12 @@ Options:
   --subjects keep|hash|drop   Message subjects as-is, SHA-256 hex, or removed (default from the configuration, keep).
   --no-audit-data        Leave the AuditData column (the raw record) empty.
   --batch-rows N         Rows per sink call (default 1000).
+  --encoding NAME        Encoding of the files: windows-1252 (cp1252, "ANSI"), utf-8, utf-16le, utf-16be.
+                         Default: UTF-16 and UTF-8 with or without BOM are detected, gzip (.gz) is read;
+                         a row that is not valid UTF-8 is refused (never replaced silently).
+  --creation-date-format F  Read the CSV CreationDate column with format F (e.g. 'M/d/yyyy h:mm:ss tt', tokens
+                         yyyy M d H h m s tt), as UTC, for rows whose AuditData has no valid CreationTime.
+                         Without it such rows are refused: no time is made up.
   --log-level LEVEL      debug, info, warn (default) or error; logs are JSON lines on stderr.
   -h, --help             Show this help.
 
@@ -38,7 +45,8 @@ const LEVELS = new Set(["debug", "info", "warn", "error"]);
 function summary(report: ImportReport): string {
   const lines = report.files.map(
     (f) =>
-      `  ${f.file}: ${f.format ?? "unreadable"}, ${f.records} records, ${f.rows} sent, ${f.duplicates} duplicates, ` +
+      // A header-only CSV (a search that found nothing) is empty, not unreadable.
+      `  ${f.file}: ${f.format ?? (f.fatal || f.errors > 0 ? "unreadable" : "no records")}, ${f.records} records, ${f.rows} sent, ${f.duplicates} duplicates, ` +
       `${f.rejected} rejected, ${f.errors} unreadable rows${f.fatal ? ` (stopped: ${f.fatal})` : ""}`,
   );
   return [
@@ -70,6 +78,8 @@ export async function runImport(argv: string[], io: CommandIo): Promise<number> 
         "no-audit-data": { type: "boolean" },
         "batch-rows": { type: "string" },
         "log-level": { type: "string" },
+        encoding: { type: "string" },
+        "creation-date-format": { type: "string" },
       },
       allowPositionals: true,
     });
@@ -87,6 +97,14 @@ export async function runImport(argv: string[], io: CommandIo): Promise<number> 
   if (batchRows !== undefined && !(Number.isInteger(batchRows) && batchRows > 0)) {
     throw new UsageError("--batch-rows must be a positive integer");
   }
+  if (typeof values.encoding === "string") checkEncoding(values.encoding);
+  if (typeof values["creation-date-format"] === "string") {
+    try {
+      creationDateParser(values["creation-date-format"]);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  }
   const level = (values["log-level"] as string | undefined) ?? "warn";
   if (!LEVELS.has(level)) throw new UsageError("--log-level must be debug, info, warn or error");
   const logger = createLogger({ level: level as LogLevel, fields: { command: "import" } });
@@ -102,8 +120,13 @@ export async function runImport(argv: string[], io: CommandIo): Promise<number> 
   io.err(`exo-audit import: sending to ${destination.description}\n`);
   let report: ImportReport;
   let failed: Error | undefined;
+  // SIGINT/SIGTERM stop retries and waits at once; what was acknowledged stays remembered (de-dup).
+  const { abortOnSignals, interruptedExitCode } = await import("../pipeline/signals.ts");
+  const stop = new AbortController();
+  const dispose = abortOnSignals(stop, logger);
   try {
     report = await importFiles(files, {
+      signal: stop.signal,
       sink: destination.sink,
       deadLetters: destination.deadLetters,
       dedup: destination.dedup,
@@ -113,6 +136,10 @@ export async function runImport(argv: string[], io: CommandIo): Promise<number> 
         ...(values["no-audit-data"] ? { keepAuditData: false } : {}),
       },
       ...(batchRows ? { batchRows } : {}),
+      ...(typeof values.encoding === "string" ? { encoding: values.encoding } : {}),
+      ...(typeof values["creation-date-format"] === "string"
+        ? { creationDateFormat: values["creation-date-format"] }
+        : {}),
       logger,
     });
   } catch (err) {
@@ -123,6 +150,7 @@ export async function runImport(argv: string[], io: CommandIo): Promise<number> 
     report = err.report;
     failed = err;
   } finally {
+    dispose();
     await destination.close().catch((e: unknown) => logger.warn("close failed", { error: e }));
   }
   await io.out(`${JSON.stringify(report, null, 2)}\n`);
@@ -132,7 +160,7 @@ export async function runImport(argv: string[], io: CommandIo): Promise<number> 
   }
   if (failed) {
     io.err(`exo-audit import: delivery failed, import incomplete: ${failed.message}\n`);
-    return 1;
+    return interruptedExitCode(stop.signal.reason) ?? 1;
   }
   const clean = report.rejected === 0 && report.errors === 0 && report.files.every((f) => f.fatal === null);
   return clean ? 0 : 1;

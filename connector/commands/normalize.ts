@@ -5,6 +5,7 @@
  */
 import { once } from "node:events";
 import { parseArgs } from "node:util";
+import { encodingLabel } from "../import/decode.ts";
 import { type ExportItem, readExportFile } from "../import/read.ts";
 import { normalizeRecord } from "../normalize/index.ts";
 import type { SubjectPrivacy } from "../normalize/types.ts";
@@ -20,6 +21,8 @@ Options:
   --subjects keep|hash|drop  Message subjects as-is, SHA-256 hex, or removed (column and AuditData). Default keep.
   --no-audit-data            Leave the AuditData column (the raw record) empty.
   --tenant ID                Value of the ConnectorTenant column.
+  --encoding NAME            windows-1252 (cp1252), utf-8, utf-16le or utf-16be; default: detected (UTF-16,
+                             BOMs), else strict UTF-8 (a row with invalid bytes is refused). .gz is read.
   -h, --help                 Show this help.
 
 Rows that cannot be read or normalized are reported on stderr as FILE:ROW: reason; the other rows are
@@ -68,6 +71,7 @@ export async function runNormalize(argv: string[], io: CommandIo): Promise<numbe
         subjects: { type: "string" };
         "no-audit-data": { type: "boolean" };
         tenant: { type: "string" };
+        encoding: { type: "string" };
       };
       allowPositionals: true;
     }>
@@ -75,13 +79,19 @@ export async function runNormalize(argv: string[], io: CommandIo): Promise<numbe
   try {
     parsed = parseArgs({
       args: argv,
-      options: { subjects: { type: "string" }, "no-audit-data": { type: "boolean" }, tenant: { type: "string" } },
+      options: {
+        subjects: { type: "string" },
+        "no-audit-data": { type: "boolean" },
+        tenant: { type: "string" },
+        encoding: { type: "string" },
+      },
       allowPositionals: true,
     });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
   const files = parsed.positionals;
+  if (parsed.values.encoding) checkEncoding(parsed.values.encoding);
   if (files.length === 0) throw new UsageError("give at least one export file ('-' for stdin)");
   const subjects = parseSubjects(parsed.values.subjects) ?? "keep";
   const keepAuditData = !parsed.values["no-audit-data"];
@@ -95,7 +105,7 @@ export async function runNormalize(argv: string[], io: CommandIo): Promise<numbe
     });
   }
   for (const file of files) {
-    for await (const item of readExportFile(file)) {
+    for await (const item of readExportFile(file, parsed.values.encoding ? { encoding: parsed.values.encoding } : {})) {
       if ("error" in item) {
         rejected++;
         io.err(`${location(item)}: ${item.error}\n`);
@@ -119,4 +129,13 @@ export async function runNormalize(argv: string[], io: CommandIo): Promise<numbe
   }
   if (rejected > 0) io.err(`exo-audit normalize: ${printed} rows printed, ${rejected} rejected\n`);
   return rejected > 0 ? 1 : 0;
+}
+
+/** A usage error for an encoding TextDecoder does not know. */
+export function checkEncoding(name: string): void {
+  try {
+    encodingLabel(name);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
 }

@@ -5,7 +5,9 @@ const usage = `Usage: exo-audit run [--config FILE] [--once] [--time-budget SECO
 
 Collects Exchange audit records from the Office 365 Management Activity API and sends them to Microsoft
 Sentinel (Logs Ingestion API). Without --once it polls every collection.pollIntervalSec seconds until SIGINT
-or SIGTERM, then finishes the batches in flight, commits the checkpoint and exits. A second signal exits at once.
+or SIGTERM, then finishes the batches in flight (an upload gets 3 s, retry waits stop at once), commits what
+was acknowledged and exits 0, or 130 (SIGINT) / 143 (SIGTERM) when the stop cut a failing unit short. With
+--once a signal always exits 130 / 143 (interrupted before catching up). A second signal exits at once.
 
 Options:
   --config FILE          configuration file (default: $EXO_AUDIT_CONFIG, then ./exo-audit.yaml)
@@ -47,7 +49,7 @@ export const runCommand: Command = {
     // Loaded here, not at start-up: the SDKs behind the runtime are not needed for --help or usage errors.
     const { createRuntime } = await import("../pipeline/wire.ts");
     const { runContinuously, runOnce } = await import("../pipeline/run.ts");
-    const { abortOnSignals } = await import("../pipeline/signals.ts");
+    const { abortOnSignals, interruptedExitCode } = await import("../pipeline/signals.ts");
     const runtime = await createRuntime(config);
     const stop = new AbortController();
     const dispose = abortOnSignals(stop, runtime.logger);
@@ -57,13 +59,15 @@ export const runCommand: Command = {
           signal: stop.signal,
           ...(budgetSec ? { timeBudgetMs: budgetSec * 1000 } : {}),
         });
-        return report.ok ? 0 : 1;
+        return interruptedExitCode(stop.signal.reason) ?? (report.ok ? 0 : 1);
       }
       const last = await runContinuously(runtime, {
         signal: stop.signal,
         ...(budgetSec ? { timeBudgetMs: budgetSec * 1000 } : {}),
       });
-      return !last || last.ok ? 0 : 1;
+      // A signal is how a continuous run normally ends: 0 after a clean drain; 130/143 when it cut a failing unit.
+      if (!last || last.ok) return 0;
+      return interruptedExitCode(stop.signal.reason) ?? 1;
     } finally {
       dispose();
       await runtime.close();

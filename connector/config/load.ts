@@ -7,7 +7,7 @@ import { hostname } from "node:os";
 import { dirname, resolve } from "node:path";
 import { parseDocument } from "yaml";
 import { EXCHANGE_AUDIT_TABLE, HEALTH_TABLE } from "../schema/table-schema.ts";
-import { applyEnv } from "./env.ts";
+import { applyEnv, attributeToVariables, unknownVariables } from "./env.ts";
 import type { AuthSettings, Config, ConfigProblem, TenantConfig } from "./types.ts";
 import { ConfigError } from "./types.ts";
 import { SECRET_KEYS, validateRawConfig } from "./validate.ts";
@@ -56,12 +56,16 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const abs = configFilePath(options.file, env, cwd);
   if (abs) {
     const parsed = readConfigFile(abs, problems);
-    if (parsed) raw = parsed;
+    // An unreadable file or a YAML syntax error is the whole story: validating an empty object would add a
+    // spurious "is required" for every key the file does set.
+    if (!parsed) return { problems, envUsed: [], raw, file: abs };
+    raw = parsed;
   }
   // Checked before the environment is applied: only secrets written in the file make its permissions matter.
   if (abs && containsSecret(raw)) problems.push(...permissionWarning(abs));
+  const fromFile = structuredClone(raw);
   const envResult = applyEnv(raw, env);
-  problems.push(...envResult.problems);
+  problems.push(...envResult.problems, ...unknownVariables(env));
   if (!abs && envResult.used.length === 0) {
     problems.push({
       severity: "error",
@@ -70,7 +74,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     });
     return { problems, envUsed: [], raw };
   }
-  problems.push(...validateRawConfig(raw));
+  problems.push(...attributeToVariables(validateRawConfig(raw), envResult.set, fromFile));
   const result: LoadedConfig = { problems, envUsed: envResult.used, raw };
   if (abs) result.file = abs;
   if (!problems.some((p) => p.severity === "error")) {
@@ -183,6 +187,7 @@ export function withDefaults(raw: Record<string, unknown>, baseDir: string, file
     if (typeof t.apiRoot === "string") tenant.apiRoot = t.apiRoot;
     if (typeof t.authorityHost === "string") tenant.authorityHost = t.authorityHost;
     if (typeof t.caFile === "string") tenant.caFile = path(t.caFile)!;
+    if (typeof t.authorityCaFile === "string") tenant.authorityCaFile = path(t.authorityCaFile)!;
     return tenant;
   });
   const ing = o(raw.ingestion);
@@ -205,6 +210,7 @@ export function withDefaults(raw: Record<string, unknown>, baseDir: string, file
   const norm = o(raw.normalize);
   const config: Config = {
     instance: str(raw.instance, hostname()),
+    ...(raw.allowCustomHosts === true ? { allowCustomHosts: true } : {}),
     logLevel: str(raw.logLevel, "info"),
     tenants,
     ingestion: {
@@ -252,6 +258,7 @@ export function withDefaults(raw: Record<string, unknown>, baseDir: string, file
   if (deadLetterDir) config.deadLetter.dir = deadLetterDir;
   if (typeof ing.authorityHost === "string") config.ingestion.authorityHost = ing.authorityHost;
   if (typeof ing.caFile === "string") config.ingestion.caFile = path(ing.caFile)!;
+  if (typeof ing.authorityCaFile === "string") config.ingestion.authorityCaFile = path(ing.authorityCaFile)!;
   if (typeof coll.timeBudgetSec === "number") config.collection.timeBudgetSec = coll.timeBudgetSec;
   if (azure) {
     config.state.azure = {

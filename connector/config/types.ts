@@ -37,6 +37,8 @@ export interface TenantConfig {
   apiRoot?: string;
   authorityHost?: string;
   caFile?: string;
+  /** Extra CA trusted for the token endpoint of this identity (default: see docs/configuration.md). */
+  authorityCaFile?: string;
 }
 
 export interface IngestionConfig {
@@ -48,6 +50,8 @@ export interface IngestionConfig {
   auth: AuthSettings;
   authorityHost?: string;
   caFile?: string;
+  /** Extra CA trusted for the token endpoint of this identity (default: see docs/configuration.md). */
+  authorityCaFile?: string;
   maxConcurrency: number;
 }
 
@@ -77,6 +81,8 @@ export interface CollectionConfig {
 /** The validated configuration with every default filled in. */
 export interface Config {
   instance: string;
+  /** Hosts outside the configured clouds accepted (emulators; for testing only). */
+  allowCustomHosts?: boolean;
   logLevel: "debug" | "info" | "warn" | "error";
   tenants: TenantConfig[];
   ingestion: IngestionConfig;

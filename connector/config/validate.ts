@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { Ajv, type ErrorObject } from "ajv";
 import { pathText } from "./env.ts";
+import { type PinnedSetting, pinnedHostProblem, urlShapeProblem } from "./hosts.ts";
 import type { AuthMethod, AuthSettings, ConfigProblem } from "./types.ts";
 
 /** The configuration JSON Schema (kept in the repo next to this file). */
@@ -104,32 +105,31 @@ function* strings(v: unknown, path: (string | number)[] = []): Generator<[string
 
 function checkEndpoint(endpoint: unknown): string | null {
   if (typeof endpoint !== "string") return null;
-  let url: URL;
-  try {
-    url = new URL(endpoint);
-  } catch {
-    return "is not a URL";
-  }
-  if (url.protocol !== "https:") return "must use https (the Azure SDK refuses bearer tokens over http)";
-  const host = url.hostname.toLowerCase();
-  if (host === "localhost" || host.startsWith("127.") || host === "[::1]") return null;
+  const shape = urlShapeProblem(endpoint, { origin: false });
+  if (shape)
+    return shape === "must be an https URL" ? "must use https (the Azure SDK refuses bearer tokens over http)" : shape;
+  const host = new URL(endpoint).hostname.toLowerCase();
   if (host.includes(".metrics.ingest.")) {
     return "is the DCE's metrics ingestion endpoint; use its logs ingestion endpoint (host '…-1.ingest.monitor.azure.com')";
-  }
-  if (!host.includes(".ingest.")) {
-    return "does not look like a logs ingestion endpoint (expected a host like '<name>.<region>-1.ingest.monitor.azure.com')";
   }
   return null;
 }
 
-function checkUrl(v: unknown): string | null {
+function checkUrl(v: unknown, origin = false): string | null {
   if (typeof v !== "string") return null;
-  try {
-    const u = new URL(v);
-    return u.protocol === "https:" ? null : "must be an https URL";
-  } catch {
-    return "is not a URL";
-  }
+  return urlShapeProblem(v, { origin }) ?? null;
+}
+
+/** A host outside the cloud's documented domains, unless the configuration opts in to custom hosts. */
+function checkPinned(
+  v: unknown,
+  setting: PinnedSetting,
+  cloud: unknown,
+  fallback: string,
+  allow: boolean,
+): string | null {
+  if (allow || typeof v !== "string") return null;
+  return pinnedHostProblem(setting, v, typeof cloud === "string" ? cloud : fallback) ?? null;
 }
 
 /**
@@ -161,6 +161,7 @@ export function validateRawConfig(raw: unknown): ConfigProblem[] {
     }
   }
 
+  const allowCustom = raw.allowCustomHosts === true;
   const tenants = Array.isArray(raw.tenants) ? raw.tenants : [];
   const ids = new Map<string, number>();
   tenants.forEach((t, i) => {
@@ -171,17 +172,21 @@ export function validateRawConfig(raw: unknown): ConfigProblem[] {
       else ids.set(id, i);
     }
     if (isObj(t.auth)) checkAuth(t.auth, `tenants[${i}].auth`, "tenant");
-    for (const k of ["apiRoot", "authorityHost"]) {
-      const p = checkUrl(t[k]);
+    for (const k of ["apiRoot", "authorityHost"] as const) {
+      // Origins only: `run` refuses a path (https://h/api/v1.0) when it builds the client.
+      const p = checkUrl(t[k], true) ?? checkPinned(t[k], k, t.cloud, "commercial", allowCustom);
       if (p) err(`tenants[${i}].${k}`, p);
     }
   });
 
   const ing = raw.ingestion;
   if (isObj(ing)) {
-    const p = checkEndpoint(ing.endpoint);
+    const p =
+      checkEndpoint(ing.endpoint) ?? checkPinned(ing.endpoint, "ingestion.endpoint", ing.cloud, "public", allowCustom);
     if (p) err("ingestion.endpoint", p);
-    const a = checkUrl(ing.authorityHost);
+    const a =
+      checkUrl(ing.authorityHost, true) ??
+      checkPinned(ing.authorityHost, "ingestion.authorityHost", ing.cloud, "public", allowCustom);
     if (a) err("ingestion.authorityHost", a);
     if (isObj(ing.auth)) checkAuth(ing.auth, "ingestion.auth", "ingestion");
     else if (tenants.length > 1) {

@@ -107,6 +107,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const auth = source.auth as { clientId: string; clientSecret?: string };
   const config = withDefaults(
     {
+      allowCustomHosts: true,
       tenants: [
         {
           tenantId: source.tenantId,

@@ -40,6 +40,11 @@ export interface EntraClient {
 
 export interface EntraEmulatorOptions {
   clients: EntraClient[];
+  /**
+   * HMAC key signing the tokens (hex, 32 bytes; default random). Give two emulators the same key to verify in
+   * one process the tokens another process issued (emulators as separate processes, see entra-main.ts).
+   */
+  signingKey?: string;
   /** Access-token lifetime. Default 3599 s (what Entra issues for app tokens). */
   tokenLifetimeSec?: number;
   /** Emulator clock. Default `Date.now`. */
@@ -65,6 +70,8 @@ export interface EntraEmulator {
   /** App Service managed-identity endpoint and header value (IDENTITY_ENDPOINT / IDENTITY_HEADER). */
   managedIdentityEndpoint?: string;
   managedIdentityHeader?: string;
+  /** Token requests answer 503 `temporarily_unavailable` (AADSTS90033, a transient code) while set. */
+  setOutage(on: boolean): void;
   /** Token requests seen (grant, client, outcome), for assertions in tests. */
   readonly requests: Array<{ path: string; clientId?: string; method: string; outcome: string }>;
   stop(): Promise<void>;
@@ -80,11 +87,12 @@ const b64url = (buf: Buffer | string) => Buffer.from(buf).toString("base64url");
 /** Starts the emulator on 127.0.0.1 with a random port. */
 export async function startEntraEmulator(options: EntraEmulatorOptions): Promise<EntraEmulator> {
   const tls = await localTls();
-  const key = randomBytes(32);
+  const key = options.signingKey ? Buffer.from(options.signingKey, "hex") : randomBytes(32);
   const now = options.now ?? Date.now;
   const lifetime = options.tokenLifetimeSec ?? 3599;
   const clients = options.clients.map(register);
   let issuedCount = 0;
+  let outage = false;
   const requests: EntraEmulator["requests"] = [];
 
   const server = createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
@@ -171,6 +179,10 @@ export async function startEntraEmulator(options: EntraEmulatorOptions): Promise
     }
     if (req.method === "GET" && rest === "discovery/v2.0/keys") return send(res, 200, { keys: [] });
     if (req.method === "POST" && (rest === "oauth2/v2.0/token" || rest === "oauth2/token")) {
+      if (outage) {
+        requests.push({ path: "token", method: "unknown", outcome: "outage" });
+        return send(res, 503, aadError("temporarily_unavailable", 90033, "A transient error has occurred."));
+      }
       const form = new URLSearchParams(await readBody(req));
       return token(res, tenant, form, rest === "oauth2/token", `${origin}/${tenant}/${rest}`);
     }
@@ -353,6 +365,9 @@ export async function startEntraEmulator(options: EntraEmulatorOptions): Promise
     },
     claims,
     issued: () => issuedCount,
+    setOutage: (on: boolean) => {
+      outage = on;
+    },
     managedIdentityEndpoint: mi?.endpoint,
     managedIdentityHeader: mi?.header,
     requests,

@@ -3,6 +3,7 @@
  * (core-rest-pipeline's bearer policy), so the emulators always speak HTTPS with a certificate generated at
  * start, and clients trust it through an explicit CA (never by disabling verification).
  */
+import { randomBytes } from "node:crypto";
 import { generate } from "selfsigned";
 
 export interface TlsMaterial {
@@ -16,10 +17,12 @@ let cached: Promise<TlsMaterial> | undefined;
 
 /**
  * A self-signed certificate for 127.0.0.1 and localhost, generated once per process (RSA key generation
- * takes ~100 ms; every emulator in a process can share it).
+ * takes ~100 ms; every emulator in a process can share it). Its subject is unique per process: OpenSSL looks
+ * issuers up by subject name, so a bundle of two CAs with the same subject (both CN=127.0.0.1) trusted only
+ * the first, and emulators in separate processes could not be trusted together.
  */
 export function localTls(): Promise<TlsMaterial> {
-  cached ??= generate([{ name: "commonName", value: "127.0.0.1" }], {
+  cached ??= generate([{ name: "commonName", value: `exo-audit emulator ${randomBytes(6).toString("hex")}` }], {
     keySize: 2048,
     notAfterDate: new Date(Date.now() + 30 * 86_400_000),
     algorithm: "sha256",

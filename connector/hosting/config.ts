@@ -7,7 +7,7 @@
 import { dirname } from "node:path";
 import type { TokenCredential } from "@azure/core-auth";
 import { formatProblems, loadConfigForCommand } from "../config/cli.ts";
-import { applyEnv } from "../config/env.ts";
+import { applyEnv, unknownVariables } from "../config/env.ts";
 import { configFilePath, loadConfig, parseConfigYaml, readConfigFile, withDefaults } from "../config/load.ts";
 import { type Config, ConfigError, type ConfigProblem } from "../config/types.ts";
 import { validateRawConfig } from "../config/validate.ts";
@@ -84,7 +84,7 @@ export async function loadHostedConfig(options: HostedConfigOptions = {}): Promi
   const settingsUsed = applyHostedSettings(raw, env);
   const envResult = applyEnv(raw, env);
   settingsUsed.push(...envResult.used);
-  problems.push(...envResult.problems);
+  problems.push(...envResult.problems, ...unknownVariables(env));
 
   const result: HostedConfig = { problems, settingsUsed, keyVaultResolved: [] };
   if (abs) result.file = abs;

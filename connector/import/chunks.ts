@@ -45,37 +45,56 @@ export class LineTooLongError extends Error {
   override readonly name = "LineTooLongError";
 }
 
+/** One line, or the number of a line that was longer than the limit and skipped (`tooLong`). */
+export interface Line {
+  line: string;
+  number: number;
+  /** The line exceeded `maxLineChars`: its text is not kept (`line` is empty) and the next line follows. */
+  tooLong?: boolean;
+}
+
 /**
  * Splits UTF-8 chunks into lines (LF or CRLF; a leading BOM is removed), yielding each line with its 1-based
- * number. A line longer than `maxLineChars` raises LineTooLongError (memory stays bounded).
+ * number. Linear in the input: a long line is collected as a list of pieces and joined once (appending to one
+ * growing string and searching it again for every chunk was quadratic: 36 s for a 50 MB line). A line longer
+ * than `maxLineChars` is skipped to its end and yielded as `tooLong`, so it costs that line only.
  */
-export async function* lines(
-  chunks: AsyncIterable<Buffer>,
-  maxLineChars = 64 * 1024 * 1024,
-): AsyncGenerator<{ line: string; number: number }> {
+export async function* lines(chunks: AsyncIterable<Buffer>, maxLineChars = 64 * 1024 * 1024): AsyncGenerator<Line> {
   const decoder = new TextDecoder("utf-8");
-  let pending = "";
+  let parts: string[] = [];
+  let partsLength = 0;
+  let skipping = false;
   let number = 0;
   let first = true;
-  const flush = function* (text: string, final: boolean): Generator<{ line: string; number: number }> {
+  const lineOf = (tail: string): Line => {
+    number++;
+    if (skipping) {
+      skipping = false;
+      return { line: "", number, tooLong: true };
+    }
+    const text = parts.length === 0 ? tail : parts.join("") + tail;
+    parts = [];
+    partsLength = 0;
+    return { line: text.endsWith("\r") ? text.slice(0, -1) : text, number };
+  };
+  const feed = function* (text: string): Generator<Line> {
     let start = 0;
     for (;;) {
       const nl = text.indexOf("\n", start);
       if (nl < 0) break;
-      const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-      number++;
-      yield { line: text.slice(start, end), number };
+      const tail = text.slice(start, nl);
+      if (!skipping && partsLength + tail.length > maxLineChars) skipping = true;
+      yield lineOf(tail);
       start = nl + 1;
     }
-    pending = text.slice(start);
-    if (pending.length > maxLineChars)
-      throw new LineTooLongError(`line ${number + 1} is longer than ${maxLineChars} characters`);
-    if (final && pending.length > 0) {
-      number++;
-      const line = pending.endsWith("\r") ? pending.slice(0, -1) : pending;
-      pending = "";
-      yield { line, number };
-    }
+    const rest = text.slice(start);
+    if (skipping || rest.length === 0) return;
+    partsLength += rest.length;
+    if (partsLength > maxLineChars) {
+      skipping = true;
+      parts = [];
+      partsLength = 0;
+    } else parts.push(rest);
   };
   for await (const chunk of chunks) {
     let text = decoder.decode(chunk, { stream: true });
@@ -83,7 +102,8 @@ export async function* lines(
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       first = false;
     }
-    yield* flush(pending + text, false);
+    yield* feed(text);
   }
-  yield* flush(pending + decoder.decode(), true);
+  yield* feed(decoder.decode());
+  if (skipping || parts.length > 0) yield lineOf("");
 }

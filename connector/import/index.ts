@@ -27,6 +27,10 @@ export interface ImportOptions {
   /** Cross-run de-duplication (records already delivered by the live connector or an earlier import). */
   dedup?: DedupStore;
   signal?: AbortSignal;
+  /** Encoding of every file (`--encoding`); default detected per file, else strict UTF-8 (connector/import/decode.ts). */
+  encoding?: string;
+  /** Format of the CSV CreationDate fallback (`--creation-date-format`), e.g. `M/d/yyyy h:mm:ss tt`, read as UTC. */
+  creationDateFormat?: string;
   /** Bound of the in-run id set (default 2,000,000). */
   maxTrackedIds?: number;
   /** Called after each batch is delivered, for progress output. */
@@ -172,7 +176,10 @@ export async function importFiles(files: readonly string[], opts: ImportOptions)
     report.files.push(fileReport);
     current = fileReport;
     const flog = log.child({ file });
-    for await (const item of readExportFile(file) as AsyncIterable<ExportItem>) {
+    for await (const item of readExportFile(
+      file,
+      opts.encoding ? { encoding: opts.encoding } : {},
+    ) as AsyncIterable<ExportItem>) {
       if (opts.signal?.aborted) {
         report.durationMs = Date.now() - started;
         throw new ImportAbortedError("import aborted", report, opts.signal.reason);

@@ -10,6 +10,8 @@ import { pipeline } from "node:stream/promises";
 import { parse as parseCsv } from "csv-parse";
 import { JsonStreamError, parseJsonArrayStream } from "../util/json-array-stream.ts";
 import { fileChunks, LineTooLongError, lines, peek } from "./chunks.ts";
+import { creationDateParser } from "./creation-date.ts";
+import { decodeExport, hasInvalidUtf8 } from "./decode.ts";
 import { detectLayout } from "./detect.ts";
 import { parseJsonValues } from "./json-values.ts";
 import { parseAuditData, reconcile, unwrapJsonElement } from "./unwrap.ts";
@@ -48,13 +50,25 @@ const MAX_RECORD_CHARS = 64 * 1024 * 1024;
 const MAX_RAW_CHARS = 256 * 1024;
 const clip = (s: string) => (s.length > MAX_RAW_CHARS ? `${s.slice(0, MAX_RAW_CHARS)}…` : s);
 
-/** Reads one export file (or stdin for `-`), detecting its layout from the content. */
-export async function* readExportFile(path: string): AsyncGenerator<ExportItem> {
-  yield* readExport(fileChunks(path), path);
+/** Options of the export readers. */
+export interface ReadOptions {
+  /** The file's encoding (`--encoding`); default: detected (BOM, UTF-16 NUL pattern), else strict UTF-8. */
+  encoding?: string;
+  /** Format of the CSV CreationDate column, used when CreationTime is missing (connector/import/creation-date.ts). */
+  creationDateFormat?: string;
 }
 
-/** Reads an export from byte chunks; `file` names it in sources and messages. */
-export async function* readExport(chunks: AsyncIterable<Buffer>, file: string): AsyncGenerator<ExportItem> {
+/** Reads one export file (or stdin for `-`), detecting its layout from the content. */
+export async function* readExportFile(path: string, options: ReadOptions = {}): AsyncGenerator<ExportItem> {
+  yield* readExport(fileChunks(path), path, options);
+}
+
+/** Reads an export from byte chunks (gzip, UTF-16 and BOMs handled); `file` names it in sources and messages. */
+export async function* readExport(
+  source: AsyncIterable<Buffer>,
+  file: string,
+  options: ReadOptions = {},
+): AsyncGenerator<ExportItem> {
   const base = file === "-" ? "stdin" : basename(file);
   const fail = (error: string, row: number | null, extra: Partial<ExportError> = {}): ExportError => ({
     error,
@@ -64,20 +78,26 @@ export async function* readExport(chunks: AsyncIterable<Buffer>, file: string): 
     ...extra,
   });
   let peeked: Awaited<ReturnType<typeof peek>>;
+  let strictUtf8 = false;
   try {
-    peeked = await peek(chunks);
+    const decoded = await decodeExport(source, options.encoding);
+    strictUtf8 = decoded.strictUtf8;
+    peeked = await peek(decoded.chunks);
   } catch (err) {
     yield fail(`cannot read ${file}: ${(err as Error).message}`, null, { fatal: true });
     return;
   }
   const layout = detectLayout(peeked.head.toString("utf8"), file);
-  const ok = (record: Record<string, unknown>, row: number, format: ExportFormat): ExportRecord => ({
-    record,
-    source: `${base}:${row}`,
-    format,
-    file,
-    row,
-  });
+  const dateParser = options.creationDateFormat ? creationDateParser(options.creationDateFormat) : undefined;
+  const ok = (record: Record<string, unknown>, row: number, format: ExportFormat): ExportItem =>
+    // Never stored mangled: bytes that are not UTF-8 (an ANSI export read without --encoding) refuse the row.
+    strictUtf8 && hasInvalidUtf8(record)
+      ? fail(
+          "row is not valid UTF-8 (an ANSI/cp1252 export? pass --encoding windows-1252); nothing was replaced",
+          row,
+          { raw: record },
+        )
+      : { record, source: `${base}:${row}`, format, file, row };
 
   try {
     switch (layout.kind) {
@@ -102,7 +122,11 @@ export async function* readExport(chunks: AsyncIterable<Buffer>, file: string): 
         return;
       }
       case "jsonl":
-        for await (const { line, number } of lines(peeked.chunks)) {
+        for await (const { line, number, tooLong } of lines(peeked.chunks)) {
+          if (tooLong) {
+            yield fail(`line is longer than ${MAX_RECORD_CHARS} characters; skipped (the next lines are read)`, number);
+            continue;
+          }
           if (line.trim().length === 0) continue;
           let value: unknown;
           try {
@@ -129,7 +153,7 @@ export async function* readExport(chunks: AsyncIterable<Buffer>, file: string): 
         }
         return;
       case "csv":
-        yield* readCsv(peeked.chunks, layout.delimiter, layout.psTypeLine, fail, ok);
+        yield* readCsv(peeked.chunks, layout.delimiter, layout.psTypeLine, fail, ok, dateParser);
         return;
     }
   } catch (err) {
@@ -139,7 +163,7 @@ export async function* readExport(chunks: AsyncIterable<Buffer>, file: string): 
 }
 
 type Fail = (error: string, row: number | null, extra?: Partial<ExportError>) => ExportError;
-type Ok = (record: Record<string, unknown>, row: number, format: ExportFormat) => ExportRecord;
+type Ok = (record: Record<string, unknown>, row: number, format: ExportFormat) => ExportItem;
 
 interface Skip {
   before: number;
@@ -153,6 +177,7 @@ async function* readCsv(
   psTypeLine: boolean,
   fail: Fail,
   ok: Ok,
+  dateParser?: (text: string) => string | null,
 ): AsyncGenerator<ExportItem> {
   // csv-parse reports malformed records through on_skip while it parses ahead of us; each skip is queued
   // with the number of good records before it so rows are numbered as a spreadsheet shows them.
@@ -223,7 +248,7 @@ async function* readCsv(
     }
     const wrapperId = col.id >= 0 ? record[col.id] : undefined;
     const date = col.date >= 0 ? record[col.date] : undefined;
-    const r = reconcile(audit.record, wrapperId, date, col.idLabel);
+    const r = reconcile(audit.record, wrapperId, date, col.idLabel, dateParser);
     if ("error" in r) yield fail(r.error, row, { raw: audit.record });
     else yield ok(r.record, row, format);
   }

@@ -40,7 +40,13 @@ export function parseAuditData(value: unknown): Unwrapped {
  * mismatch (the row is corrupt or columns were shifted), fills a missing `CreationTime` from an unambiguous
  * `CreationDate`. Never modifies the input.
  */
-export function reconcile(record: Obj, wrapperId: unknown, creationDate: unknown, idLabel: string): Unwrapped {
+export function reconcile(
+  record: Obj,
+  wrapperId: unknown,
+  creationDate: unknown,
+  idLabel: string,
+  parseCreationDate?: (text: string) => string | null,
+): Unwrapped {
   let out = record;
   const exportId = toStr(wrapperId)?.trim();
   if (exportId) {
@@ -51,7 +57,9 @@ export function reconcile(record: Obj, wrapperId: unknown, creationDate: unknown
     }
   }
   if (toIsoTime(out.CreationTime) === null) {
-    const iso = toIsoTime(creationDate);
+    // Only an unambiguous CreationDate (ISO, /Date(ms)/), or one read with the format the operator stated.
+    const text = toStr(creationDate);
+    const iso = toIsoTime(creationDate) ?? (parseCreationDate && text ? parseCreationDate(text) : null);
     if (iso !== null) out = { ...out, CreationTime: iso };
   }
   return { record: out };

@@ -68,7 +68,19 @@ const MAX_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 /**
  * ISO 8601 UTC string (`2024-10-08T05:08:37.000Z`) from an audit timestamp. A timestamp without a zone is
  * UTC (Microsoft documents CreationTime as UTC but omits the `Z`). Also accepts the `/Date(ms)/` form of
- * ConvertTo-Json exports and epoch milliseconds. Null for anything unparsable or outside years 1000-9999.
+ * ConvertTo-Json exports (the unit is part of the form). Null for anything else, so no time is ever made up:
+ *
+ * | input                                              | result                                          |
+ * |----------------------------------------------------|-------------------------------------------------|
+ * | `2024-10-08T05:08:37` (the API's form)             | `2024-10-08T05:08:37.000Z`                      |
+ * | `2024-10-08T05:08:37.1234567`, `…Z`, `… UTC`       | UTC, milliseconds kept                          |
+ * | `2024-10-08 05:08:37`, `2024-10-08`                | UTC (space separator, date only: midnight)      |
+ * | `…+02:00`, `…-0530`, `…+02`                        | converted to UTC; offsets beyond ±14:00 refused |
+ * | `/Date(1728364117000)/` (`"\/Date(…)\/"` in JSON text)   | epoch milliseconds, as ConvertTo-Json writes    |
+ * | a bare number (epoch without a unit)               | null: seconds or milliseconds cannot be told    |
+ * | year < 1000 (`0001-01-01T00:00:00`, .NET's MinValue) | null (Date.UTC maps years 0-99 to 1900-1999)  |
+ * | locale text (`10/8/2024 5:08:37 AM`), RFC 1123,    | null (CSV CreationDate: see the                 |
+ * | ISO basic (`20241008T050837Z`), 31 Feb, 24:00      | `creationDateFormat` fallback of the importer)  |
  */
 export function toIsoTime(v: unknown): string | null {
   let ms: number;
@@ -85,6 +97,7 @@ export function toIsoTime(v: unknown): string | null {
       const second = s === undefined ? 0 : Number(s);
       if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return null;
       const millis = frac === undefined ? 0 : Math.floor(Number(`0.${frac}`) * 1000);
+      if (Number(y) < 1000) return null;
       ms = Date.UTC(Number(y), month - 1, day, hour, minute, second, millis);
       // Date.UTC rolls 31 Feb over into March: reject instead of silently moving the event.
       if (new Date(ms).getUTCDate() !== day && second !== 60) return null;
@@ -101,8 +114,6 @@ export function toIsoTime(v: unknown): string | null {
       if (!d) return null;
       ms = Number(d[1]);
     }
-  } else if (typeof v === "number" && Number.isFinite(v)) {
-    ms = v;
   } else if (v instanceof Date) {
     ms = v.getTime();
   } else {

@@ -4,6 +4,7 @@
  * dead-letter them. Mapping rules and quirks are documented in docs/normalization.md.
  */
 import type { ExchangeAuditRow } from "../schema/table-schema.ts";
+import { foldId } from "../util/record-id.ts";
 import { isObject, nameValueBag, parseClientAddress, toBool, toInt, toIsoTime, toStr, toTrimmedStr } from "./coerce.ts";
 import {
   logonTypeFromName,
@@ -71,7 +72,17 @@ function recordIdOf(v: unknown): { id: string } | { reason: string } {
   if (s === null) return { reason: `record Id is ${kindOf(v)}, expected a string` };
   if (s.length === 0) return { reason: "record Id is empty" };
   if (s.length > MAX_ID_LENGTH) return { reason: `record Id is longer than ${MAX_ID_LENGTH} characters` };
-  return { id: s };
+  // GUIDs compare case-insensitively: one form per record so de-duplication and RecordId joins see one id.
+  return { id: foldId(s) };
+}
+
+function creationTimeReason(v: unknown): string {
+  if (v === undefined || v === null || v === "") return "record has no CreationTime";
+  const shown = typeof v === "string" ? `'${v.slice(0, 64)}'` : `${kindOf(v)} ${String(v).slice(0, 32)}`;
+  return (
+    `CreationTime ${shown} is not a time in the API's format (yyyy-MM-ddTHH:mm:ss[.fffffff][Z|±hh:mm], UTC when ` +
+    "no zone, year 1000 or later; epoch numbers need a unit: /Date(ms)/)"
+  );
 }
 
 function enumValue(v: unknown, fromName: (name: string) => number | undefined): number | null {
@@ -92,6 +103,9 @@ function normalize(raw: unknown, opts: NormalizeOptions): NormalizeResult {
   if (!isObject(rec)) return { ok: false, reason: `record is ${kindOf(rec)}, expected a JSON object` };
   const idCheck = recordIdOf(rec.Id);
   if ("reason" in idCheck) return { ok: false, reason: idCheck.reason };
+  // No row gets a made-up time (ingestion time, a 1901 or 1970 date): the record is refused with the value.
+  const eventTime = toIsoTime(rec.CreationTime);
+  if (eventTime === null) return { ok: false, reason: creationTimeReason(rec.CreationTime) };
 
   const recordType = enumValue(rec.RecordType, recordTypeFromName);
   const rtName =
@@ -118,7 +132,6 @@ function normalize(raw: unknown, opts: NormalizeOptions): NormalizeResult {
   const modifiedProperties = nameValueBag(rec.ModifiedProperties, ["NewValue", "Value"]);
   const isCmdlet = recordType === 1 || (cmdletParams !== null && mailboxOwner === null);
   const touched = itemsTouched(rec, item);
-  const eventTime = toIsoTime(rec.CreationTime);
   const destFolder = isObject(rec.DestFolder) ? toStr(rec.DestFolder.Path) : toStr(rec.DestFolder);
 
   const auditSource = applySubjectPrivacy(rec, opts.subjects);

@@ -26,10 +26,17 @@ export class AckBatcher {
   /** The first delivery or commit failure; once set nothing more is sent or committed. */
   failure: unknown;
 
-  constructor(sink: RowSink, batchRows: number, onAck: (batch: AckedBatch) => Promise<void>) {
+  private readonly drain: AbortSignal | undefined;
+
+  /**
+   * `drain` aborts a delivery in progress (its request and back-off sleeps): give it a signal that fires a short
+   * grace after the stop, so a batch about to be acknowledged is still committed but a failing one is not waited for.
+   */
+  constructor(sink: RowSink, batchRows: number, onAck: (batch: AckedBatch) => Promise<void>, drain?: AbortSignal) {
     this.sink = sink;
     this.batchRows = batchRows;
     this.onAck = onAck;
+    this.drain = drain;
   }
 
   /** Rows buffered and not yet handed to the sink. */
@@ -66,8 +73,9 @@ export class AckBatcher {
       if (this.failure) throw this.failure;
       if (rows.length === 0 && marks.size === 0) return;
       try {
-        // No abort signal on purpose: a batch that was started is drained, so its acknowledgement is committed.
-        const report = rows.length > 0 ? await this.sink.send("audit", rows) : null;
+        // Not the stop signal itself: a batch that was started is drained within the grace, so its
+        // acknowledgement is committed; an aborted send throws, and nothing of it is committed.
+        const report = rows.length > 0 ? await this.sink.send("audit", rows, this.drain) : null;
         await this.onAck({ rows: rows.length, recordIds: ids, marks: [...marks.values()], report });
       } catch (err) {
         this.failure ??= err;

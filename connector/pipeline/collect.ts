@@ -12,6 +12,10 @@
  */
 import type { Logger } from "../log.ts";
 import { silentLogger } from "../log.ts";
+import { describeAuthError, permanentAuthError } from "../auth/errors.ts";
+import { isSinkError } from "../sink/errors.ts";
+import { isUntrustedUriError } from "../source/errors.ts";
+import { afterGrace, DRAIN_GRACE_MS } from "../util/grace.ts";
 import type { NormalizeOptions, NormalizeResult, SubjectPrivacy } from "../normalize/types.ts";
 import type { DeadLetterStore, RowSink } from "../sink/types.ts";
 import type { ContentBlobRef, ContentGap, ManagementActivityClient } from "../source/types.ts";
@@ -70,6 +74,8 @@ export interface CollectOptions {
   subjects?: SubjectPrivacy;
   keepAuditData?: boolean;
   signal?: AbortSignal;
+  /** How long an upload in flight when `signal` aborts may still finish and be committed (default 3 s). */
+  drainGraceMs?: number;
   /** Checkpoint key (default tenant + content type; backfills use their own). */
   checkpointKey?: CursorKey;
   /** First window when no checkpoint exists (backfill); default `initialLookback` ago. */
@@ -120,6 +126,9 @@ export interface CollectResult {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** Consecutive runs with refused contentUri values after which a window is reported as blocked. */
+export const BLOCKED_AFTER_RUNS = 3;
+
 /** Longest time an advanced window may stay uncommitted while catching up over empty windows. */
 const ADVANCE_COMMIT_INTERVAL_MS = 5_000;
 
@@ -135,6 +144,7 @@ export async function collectContentType(deps: CollectDeps, options: CollectOpti
   const external = options.signal ?? new AbortController().signal;
   const internal = new AbortController();
   const signal = AbortSignal.any([external, internal.signal]);
+  const drain = afterGrace(external, options.drainGraceMs ?? DRAIN_GRACE_MS);
 
   const result: CollectResult = {
     tenantId: options.tenantId,
@@ -161,6 +171,7 @@ export async function collectContentType(deps: CollectDeps, options: CollectOpti
   let lastSave = 0;
   // The cursor as last loaded or saved (live collection skips committing quiet polls, see quietAdvance).
   let committed: Cursor | undefined;
+  let refusedRunsBefore = 0;
   const save = async (c: Cursor) => {
     etag = await deps.checkpoints.save(key, c, etag);
     cursor = c;
@@ -173,6 +184,7 @@ export async function collectContentType(deps: CollectDeps, options: CollectOpti
     const stored = await deps.checkpoints.load(key);
     etag = stored?.etag ?? null;
     committed = stored?.cursor;
+    refusedRunsBefore = stored?.cursor.refusedRuns ?? 0;
     if (options.checkSubscription !== false) await deps.client.ensureSubscriptions([options.contentType], signal);
     if (!stored && options.startWindow) {
       await save(cursorFor(options.startWindow));
@@ -271,6 +283,7 @@ export async function collectContentType(deps: CollectDeps, options: CollectOpti
   if (result.status !== "failed" && (result.gaps.length > 0 || result.deadLettered > 0 || result.lost)) {
     result.status = "degraded";
   }
+  drain.dispose();
   result.durationMs = Date.now() - started;
   // A poll that found nothing logs at debug: continuous mode would otherwise log every 5 minutes per unit.
   const quiet = result.status === "ok" && result.blobsFetched === 0 && !result.sweep && !result.lateBlobs;
@@ -356,9 +369,15 @@ export async function collectContentType(deps: CollectDeps, options: CollectOpti
     result.status = "failed";
     result.error ??= err;
     const e = err as Error;
-    result.problems.push(`${e?.name ?? "Error"}: ${e?.message ?? String(err)}`);
+    // A token Entra refuses for good (AADSTS7000215...) is reported as one line naming the setting to fix.
+    const auth = isSinkError(err) ? undefined : permanentAuthError(err);
+    const line = auth
+      ? describeAuthError(auth, `tenant ${options.tenantId}`, "tenants[].")
+      : `${e?.name ?? "Error"}: ${e?.message ?? String(err)}`;
+    result.problems.push(line);
     internal.abort();
-    log.error("collection failed; the checkpoint stays at the last acknowledged batch", { error: err });
+    if (auth) log.error(line, { code: auth.code });
+    else log.error("collection failed; the checkpoint stays at the last acknowledged batch", { error: err });
   }
 
   function reportLost(lost: TimeWindow) {
@@ -413,7 +432,7 @@ export async function collectContentType(deps: CollectDeps, options: CollectOpti
       blobsDone += batch.marks.filter((m) => m.complete).length;
       options.onProgress?.({ window, blobsListed: listedCount, blobsDone, rowsOut: result.rowsOut });
     };
-    const batcher = new AckBatcher(deps.sink, options.batchRows ?? 500, onAck);
+    const batcher = new AckBatcher(deps.sink, options.batchRows ?? 500, onAck, drain.signal);
     const ctx: ReaderContext = {
       client: deps.client,
       batcher,
@@ -434,6 +453,7 @@ export async function collectContentType(deps: CollectDeps, options: CollectOpti
     };
     options.onProgress?.({ window, blobsListed: listedCount, blobsDone, rowsOut: result.rowsOut });
     let ok = true;
+    let refused = 0;
     let next = 0;
     const worker = async () => {
       while (next < pending.length && !signal.aborted) {
@@ -456,6 +476,7 @@ export async function collectContentType(deps: CollectDeps, options: CollectOpti
         } else if (outcome.kind === "failed") {
           // Other blobs continue; the window does not advance past this one (retried next run).
           ok = false;
+          if (isUntrustedUriError(outcome.error)) refused++;
           const e = outcome.error as Error;
           result.status = "failed";
           result.error ??= outcome.error;
@@ -475,10 +496,41 @@ export async function collectContentType(deps: CollectDeps, options: CollectOpti
     // Drain: what was read (also when stopping) is sent and committed, unless delivery already failed.
     if (!batcher.failure) await batcher.flush().catch(() => {});
     if (batcher.failure) {
-      fail(batcher.failure);
+      // Stopped while a batch was still failing: not a failure of the unit, and nothing of it was committed.
+      const f = batcher.failure;
+      if (external.aborted && isSinkError(f) && f.kind === "aborted") {
+        result.stopped = true;
+        // Stopped in the middle of retrying: the run did not deliver, and says so (exit 1 under a time budget).
+        if (f.lastFailure) {
+          result.status = "failed";
+          result.error ??= f;
+          result.problems.push(`stopped while retrying an upload (last: ${f.lastFailure}); not committed`);
+          log.warn("stopped while retrying an upload; the batch is not committed", { lastFailure: f.lastFailure });
+        }
+      } else fail(f);
       return { ok: false, newRows };
     }
     if (mode === "cursor") cursor = tracker.snapshot();
+    if (refused > 0) await reportRefused(refused, window);
     return { ok, newRows };
+  }
+
+  /**
+   * Blobs whose contentUri was refused: the window stays (no gap), and the count of consecutive refusing runs is
+   * kept in the cursor so that a window the API keeps serving wrongly is reported as blocked, not silently retried.
+   */
+  async function reportRefused(blobs: number, window: TimeWindow) {
+    const runs = refusedRunsBefore + 1;
+    await save({ ...cursor!, refusedRuns: runs }).catch((err: unknown) => fail(err));
+    const where = `window ${iso(window.start)}..${iso(window.end)}`;
+    if (runs >= BLOCKED_AFTER_RUNS) {
+      const line =
+        `${where} blocked: the API served ${blobs} contentUri value(s) outside its origin in ${runs} consecutive ` +
+        "runs; they are not fetched and not counted as gaps, and are retried until served correctly or expired";
+      result.problems.push(line);
+      log.error(line, { refusedBlobs: blobs, runs });
+    } else {
+      result.problems.push(`${where}: ${blobs} contentUri value(s) refused (not on the API origin); retried next run`);
+    }
   }
 }

@@ -22,7 +22,9 @@ export function apiAuthConfig(tenant: TenantConfig, logger: Logger): AuthConfig 
   const common = {
     cloud: tenant.cloud,
     ...(tenant.authorityHost ? { authorityHost: tenant.authorityHost } : {}),
-    ...(tenant.caFile ? { ca: readCa(tenant.caFile)! } : {}),
+    // The token endpoint's own CA when set: an authority and an API behind different CAs (emulators in
+    // separate processes, a proxy for one of them) need not share one bundle.
+    ...((tenant.authorityCaFile ?? tenant.caFile) ? { ca: readCa(tenant.authorityCaFile ?? tenant.caFile)! } : {}),
     logger,
   };
   switch (m.method) {
@@ -124,7 +126,14 @@ export async function buildIngestionCredential(
       ...(authorityHost ? { authorityHost } : {}),
     });
   }
-  const caFile = config.ingestion.caFile ?? config.tenants[0]?.caFile;
+  // The CA follows the authority: the first tenant's when its authority is reused, else ingestion.caFile (as
+  // before, for an explicit ingestion.authorityHost). ingestion.authorityCaFile overrides both.
+  const first = config.tenants[0];
+  const caFile =
+    config.ingestion.authorityCaFile ??
+    (config.ingestion.authorityHost
+      ? config.ingestion.caFile
+      : (first?.authorityCaFile ?? first?.caFile ?? config.ingestion.caFile));
   const pseudoTenant: TenantConfig = {
     tenantId: a.tenantId!,
     name: "ingestion",
@@ -133,7 +142,7 @@ export async function buildIngestionCredential(
     contentTypes: [],
     auth: { ...a, tenantId: undefined },
     ...(authorityHost ? { authorityHost } : {}),
-    ...(caFile ? { caFile } : {}),
+    ...(caFile ? { authorityCaFile: caFile } : {}),
   };
   const provider = await createTokenProvider(apiAuthConfig(pseudoTenant, logger));
   closers.push(() => provider.close());

@@ -4,6 +4,7 @@
  * drains in-flight batches and commits what was acknowledged.
  */
 import { randomUUID } from "node:crypto";
+import { isSinkError, type SinkErrorKind } from "../sink/errors.ts";
 import type { SourceStats } from "../source/types.ts";
 import type { CursorKey } from "../state/types.ts";
 import { type CollectProgress, type CollectResult, collectContentType } from "./collect.ts";
@@ -12,6 +13,7 @@ import { HealthCadence } from "./health-cadence.ts";
 import { DEFAULT_SWEEPS, type SweepSchedule } from "./sweeps.ts";
 import type { Runtime, RuntimeTenant } from "./wire.ts";
 import { makeWindowPolicy, toSecond } from "./windows.ts";
+import { afterGrace, DRAIN_GRACE_MS } from "../util/grace.ts";
 
 /** A bounded historical collection instead of following `now`. */
 export interface BackfillRange {
@@ -199,14 +201,47 @@ async function runUnit(
       gaps: row.Gaps,
       throttled: row.ThrottledResponses,
     });
-    try {
-      if (toSend) await runtime.sink.send("health", [toSend]);
-    } catch (err) {
-      runtime.logger.warn("could not send the health row", { tenantId, contentType, error: err });
-    }
+    if (toSend) await sendHealthRow(runtime, toSend, result, signal, { tenantId, contentType });
     return result;
   } finally {
     await lease?.release().catch(() => {});
+  }
+}
+
+/** Sink failures that the health row's upload would meet too: sending it would only retry in vain. */
+const INGESTION_BROKEN = new Set<SinkErrorKind>([
+  "credential",
+  "unauthorized",
+  "forbidden",
+  "not-found",
+  "configuration",
+]);
+
+/**
+ * Sends a unit's health row, unless ingestion itself is what failed for good. Bounded like the drain: once the
+ * run is stopped, the row gets a few seconds, whatever the workspace does.
+ */
+async function sendHealthRow(
+  runtime: Runtime,
+  row: Record<string, unknown>,
+  result: CollectResult,
+  signal: AbortSignal,
+  unit: { tenantId: string; contentType: string },
+): Promise<void> {
+  if (isSinkError(result.error) && INGESTION_BROKEN.has(result.error.kind)) {
+    runtime.logger.warn("health row not sent: ingestion refused this run for good", {
+      ...unit,
+      kind: result.error.kind,
+    });
+    return;
+  }
+  const grace = afterGrace(signal, DRAIN_GRACE_MS);
+  try {
+    await runtime.sink.send("health", [row], grace.signal);
+  } catch (err) {
+    runtime.logger.warn("could not send the health row", { ...unit, error: err });
+  } finally {
+    grace.dispose();
   }
 }
 

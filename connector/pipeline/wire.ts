@@ -145,6 +145,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
       audience: ingestionAudience(config.ingestion.cloud),
       ...(config.ingestion.caFile ? { ca: readCa(config.ingestion.caFile)! } : {}),
       maxConcurrency: config.ingestion.maxConcurrency,
+      ...(config.allowCustomHosts ? { allowCustomHost: true } : {}),
       deadLetters: deadLetters!,
       logger,
     });

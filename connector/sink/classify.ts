@@ -7,6 +7,7 @@
  * `code` (from `x-ms-error-code` / the body) and `response.headers`, or a network error with a `code`.
  */
 import { isAggregateLogsUploadError } from "@azure/monitor-ingestion";
+import { type PermanentAuthError, permanentAuthError } from "../auth/errors.ts";
 
 export type FailureKind =
   | "transient"
@@ -15,6 +16,7 @@ export type FailureKind =
   | "unauthorized"
   | "forbidden"
   | "not-found"
+  | "credential"
   | "aborted"
   | "fatal";
 
@@ -26,6 +28,8 @@ export interface UploadFailure {
   message: string;
   /** Delay the service asked for (Retry-After family of headers), in ms. */
   retryAfterMs: number | undefined;
+  /** For `credential`: the AADSTS code and the setting to fix (connector/auth/errors.ts). */
+  auth?: PermanentAuthError;
 }
 
 const NETWORK_CODES = new Set([
@@ -86,6 +90,9 @@ export function classifyCause(cause: unknown, nowMs = Date.now()): UploadFailure
   const retryAfter = retryAfterMs(headerBag(cause), nowMs);
   const base = { status, code, message, retryAfterMs: retryAfter };
   if (err.name === "AbortError") return { ...base, kind: "aborted" };
+  // The token request failed before any upload (AADSTS7000215 and kin): retrying cannot fix a wrong secret.
+  const auth = permanentAuthError(cause);
+  if (auth) return { ...base, kind: "credential", auth };
   if (status === undefined) {
     // No HTTP response: connection reset/refused, DNS, TLS hiccup. Delivery unknown → safe to resend.
     return { ...base, kind: code && !NETWORK_CODES.has(code) && /CERT|TLS|SSL/.test(code) ? "fatal" : "transient" };
@@ -114,6 +121,7 @@ export function classifyUploadError(e: unknown, nowMs = Date.now()): UploadFailu
   if (isAggregateLogsUploadError(e)) {
     const failures = e.errors.map((f) => classifyCause(f.cause, nowMs));
     const order: FailureKind[] = [
+      "credential",
       "not-found",
       "forbidden",
       "unauthorized",

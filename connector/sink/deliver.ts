@@ -11,7 +11,10 @@
  * | 401                             | rebuild the client (fresh token) and retry once, then fail              |
  * | 403                             | slow backoff (role propagation up to 30 min), bounded, then fail        |
  * | 404, other 4xx, 400 config codes | fail fast                                                             |
+ * | token refused, permanent AADSTS  | fail fast with the setting to fix (table in connector/auth/errors.ts)   |
+ * | caller's signal aborted          | back-off sleeps and the request stop at once; nothing acknowledged      |
  */
+import { describeAuthError } from "../auth/errors.ts";
 import type { Logger } from "../log.ts";
 import { halves, type PreparedRow } from "./batches.ts";
 import { classifyUploadError, type UploadFailure } from "./classify.ts";
@@ -25,6 +28,8 @@ export interface SendContext {
   stream: string;
   dcrImmutableId: string;
   endpoint: string;
+  /** Prefix of the configuration keys of the identity (`ingestion.`), named when a token is refused for good. */
+  credentialSetting: string;
   /** Label for dead letters (`source` field). */
   source: string;
   /** One request carrying exactly these rows (the same array on a retry, so its body can be reused). */
@@ -86,11 +91,15 @@ async function deadLetter(ctx: SendContext, row: PreparedRow, f: UploadFailure, 
   });
 }
 
-async function sleepOrAbort(ctx: SendContext, ms: number): Promise<void> {
+async function sleepOrAbort(ctx: SendContext, ms: number, f: UploadFailure): Promise<void> {
   try {
     await ctx.sleep(ms, ctx.signal);
   } catch (e) {
-    throw new SinkError("aborted", "send was aborted while waiting to retry", { cause: e });
+    const lastFailure = `${statusLabel(f)}: ${f.message}`;
+    throw new SinkError("aborted", `send was aborted while waiting to retry (last: ${lastFailure})`, {
+      cause: e,
+      lastFailure,
+    });
   }
 }
 
@@ -152,7 +161,7 @@ async function deliverOnce(ctx: SendContext, rows: PreparedRow[]): Promise<Prepa
           delayMs: delay,
           retryAfterMs: failure.retryAfterMs,
         });
-        await sleepOrAbort(ctx, delay);
+        await sleepOrAbort(ctx, delay, failure);
         continue;
       }
       case "too-large": {
@@ -234,7 +243,7 @@ async function deliverOnce(ctx: SendContext, rows: PreparedRow[]): Promise<Prepa
           waitedMs: elapsed,
           delayMs: delay,
         });
-        await sleepOrAbort(ctx, delay);
+        await sleepOrAbort(ctx, delay, failure);
         continue;
       }
       case "not-found":
@@ -244,6 +253,12 @@ async function deliverOnce(ctx: SendContext, rows: PreparedRow[]): Promise<Prepa
             `immutable id is wrong, or the endpoint is not the DCR's (or its DCE's) logs ingestion endpoint ` +
             `(${failure.message})`,
           { status: failure.status, code: failure.code },
+        );
+      case "credential":
+        throw new SinkError(
+          "credential",
+          `${describeAuthError(failure.auth!, `the Logs Ingestion identity (DCR ${ctx.dcrImmutableId})`, ctx.credentialSetting)}`,
+          { status: failure.status, code: failure.auth!.code },
         );
       case "aborted":
         throw new SinkError("aborted", "send was aborted", { cause: ctx.signal.reason });

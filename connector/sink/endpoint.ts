@@ -3,6 +3,9 @@
  * setting instead of an opaque 400/404 at the first upload.
  */
 
+/** Logs Ingestion host suffixes of the public, US Government and China clouds. */
+const INGESTION_SUFFIXES = [".ingest.monitor.azure.com", ".ingest.monitor.azure.us", ".ingest.monitor.azure.cn"];
+
 function isLoopback(host: string): boolean {
   return host === "localhost" || host === "[::1]" || host === "::1" || /^127\./.test(host);
 }
@@ -11,7 +14,7 @@ function isLoopback(host: string): boolean {
  * Validates a DCE `logsIngestion.endpoint` or a Direct DCR's `endpoints.logsIngestion` URL and returns it
  * without trailing slash. Loopback hosts are accepted for the local workspace emulator.
  */
-export function validateIngestionEndpoint(endpoint: string): string {
+export function validateIngestionEndpoint(endpoint: string, allowCustomHost = false): string {
   let url: URL;
   try {
     url = new URL(endpoint);
@@ -22,14 +25,18 @@ export function validateIngestionEndpoint(endpoint: string): string {
     throw new Error(`Logs Ingestion endpoint must use https (the SDK refuses bearer tokens over http): '${endpoint}'`);
   }
   const host = url.hostname.toLowerCase();
-  if (!isLoopback(host)) {
+  if (url.username || url.password) {
+    throw new Error("Logs Ingestion endpoint must not carry a user name or password");
+  }
+  if (!isLoopback(host) && !allowCustomHost) {
     if (host.includes(".metrics.ingest.")) {
       throw new Error(
         `'${endpoint}' is the DCE's metrics ingestion endpoint; use its logs ingestion endpoint ` +
           `(properties.logsIngestion.endpoint, host '…-1.ingest.monitor.azure.com') instead`,
       );
     }
-    if (!host.includes(".ingest.")) {
+    // On a dot boundary: `x.ingest.monitor.azure.com.evil.example` must not pass (a substring test let it).
+    if (!INGESTION_SUFFIXES.some((sfx) => host.endsWith(sfx))) {
       throw new Error(
         `'${endpoint}' does not look like a Logs Ingestion endpoint (expected a host like ` +
           `'<name>.<region>-1.ingest.monitor.azure.com' from the DCE or the Direct DCR's endpoints.logsIngestion)`,

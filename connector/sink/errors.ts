@@ -6,6 +6,7 @@ export type SinkErrorKind =
   | "forbidden"
   | "not-found"
   | "unauthorized"
+  | "credential"
   | "rejected"
   | "configuration"
   | "aborted"
@@ -23,12 +24,19 @@ export class SinkError extends Error {
   readonly status: number | undefined;
   /** Service error code (`x-ms-error-code`) of the last failed attempt. */
   readonly code: string | undefined;
+  /** For `aborted`: the failure that was being retried when the stop came (the batch was not delivered). */
+  readonly lastFailure: string | undefined;
 
-  constructor(kind: SinkErrorKind, message: string, details: { status?: number; code?: string; cause?: unknown } = {}) {
+  constructor(
+    kind: SinkErrorKind,
+    message: string,
+    details: { status?: number; code?: string; cause?: unknown; lastFailure?: string } = {},
+  ) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.kind = kind;
     this.status = details.status;
     this.code = details.code;
+    this.lastFailure = details.lastFailure;
   }
 }
 

@@ -67,6 +67,10 @@ export interface LogsIngestionSinkOptions {
   clientOptions?: LogsIngestionClientOptions;
   /** `source` label of dead letters (default `logs-ingestion:<stream>`). */
   source?: string;
+  /** Accept a non-Azure, non-loopback endpoint host (`allowCustomHosts`, tests only). */
+  allowCustomHost?: boolean;
+  /** Configuration prefix of the identity, named when Entra refuses its token for good (default `ingestion.`). */
+  credentialSetting?: string;
 }
 
 /** A RowSink that also reports lifetime totals. */
@@ -82,7 +86,7 @@ const DEFAULT_STREAMS: Record<StreamKind, string> = {
 
 /** Creates the sink. Throws at once on an invalid endpoint, DCR id, stream name or option. */
 export function createLogsIngestionSink(opts: LogsIngestionSinkOptions): LogsIngestionSink {
-  const endpoint = validateIngestionEndpoint(opts.endpoint);
+  const endpoint = validateIngestionEndpoint(opts.endpoint, opts.allowCustomHost);
   const dcrImmutableId = validateDcrImmutableId(opts.dcrImmutableId);
   const streams = { ...DEFAULT_STREAMS, ...opts.streams };
   for (const s of Object.values(streams)) validateStreamName(s);
@@ -133,6 +137,7 @@ export function createLogsIngestionSink(opts: LogsIngestionSinkOptions): LogsIng
       dcrImmutableId,
       endpoint,
       source,
+      credentialSetting: opts.credentialSetting ?? "ingestion.",
       upload: async (batch, s) => {
         // Built once per (sub-)batch: a retry resends the same array, hence the same body.
         let body = bodies.get(batch);

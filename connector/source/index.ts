@@ -8,13 +8,7 @@ import { silentLogger } from "../log.ts";
 import { JsonStreamError, parseJsonArrayStream } from "../util/json-array-stream.ts";
 import type { CloudName } from "./clouds.ts";
 import { resolveCloud } from "./clouds.ts";
-import {
-  ContentUnavailableError,
-  isManagementApiError,
-  isUntrustedUriError,
-  ManagementApiError,
-  safeUrl,
-} from "./errors.ts";
+import { ContentUnavailableError, isManagementApiError, ManagementApiError, safeUrl } from "./errors.ts";
 import { ApiTransport, headerValue, type MutableStats } from "./http.ts";
 import type { BackoffOptions, Timers, TokenBucket } from "./rate-limit.ts";
 import { backoffDelay, realTimers, sharedTokenBucket } from "./rate-limit.ts";
@@ -226,12 +220,9 @@ export function createManagementActivityClient(options: ManagementActivityClient
 
   async function* fetchRecords(ref: ContentBlobRef, signal?: AbortSignal): AsyncGenerator<unknown> {
     let url: URL;
-    try {
-      url = transport.trusted(ref.contentUri, "contentUri");
-    } catch (err) {
-      if (!isUntrustedUriError(err)) throw err;
-      throw new ContentUnavailableError("UNTRUSTED_URI", ref, err.message, err);
-    }
+    // A refused contentUri is never fetched, and is not a gap either: like a refused NextPageUri it fails the
+    // window, so the cursor stays and the blob is retried until the API serves a valid URI or it expires.
+    url = transport.trusted(ref.contentUri, "contentUri");
     // Records already handed to the consumer; after a broken body the blob is read again from the start and
     // these are skipped (blob content is immutable), so the consumer sees every record once.
     let delivered = 0;

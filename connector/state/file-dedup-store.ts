@@ -15,7 +15,7 @@ import { join } from "node:path";
 import type { Logger } from "../log.ts";
 import { silentLogger } from "../log.ts";
 import { StateWriteError, describeFsError } from "./atomic-file.ts";
-import { IdHashSet, hashId } from "./id-hash-set.ts";
+import { foldId, hashId, IdHashSet, lookupHashes } from "./id-hash-set.ts";
 import type { DedupStore } from "./types.ts";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -71,8 +71,7 @@ export class FileDedupStore implements DedupStore {
     const out = new Set<string>();
     const sets = [...this.shards.values()];
     for (const id of ids) {
-      const [a, b] = hashId(id);
-      if (sets.some((s) => s.has(a, b))) out.add(id);
+      if (lookupHashes(id).some(([a, b]) => sets.some((s) => s.has(a, b)))) out.add(id);
     }
     return out;
   }
@@ -91,7 +90,7 @@ export class FileDedupStore implements DedupStore {
       this.pending.set(day, buf);
     }
     for (const id of ids) {
-      const [a, b] = hashId(id);
+      const [a, b] = hashId(foldId(id));
       if (shard.add(a, b)) buf.push(a, b);
     }
     this.expire();

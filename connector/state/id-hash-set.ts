@@ -6,6 +6,21 @@
  * given new record is wrongly taken for a duplicate is about 5·10^-12. docs/checkpoints.md records this.
  */
 
+import { foldId } from "../util/record-id.ts";
+
+export { foldId };
+
+/**
+ * Hashes to look an id up with: its folded form, plus the upper-case form of a GUID. State written before ids
+ * were folded holds ids as delivered; records are upper or lower case as a whole, so both cover it until those
+ * shards expire (8 days): the migration needs no rewrite of existing state.
+ */
+export function lookupHashes(id: string): [number, number][] {
+  const folded = foldId(id);
+  const upper = folded.toUpperCase();
+  return upper === folded ? [hashId(folded)] : [hashId(folded), hashId(upper)];
+}
+
 /** 64-bit hash of a string as two unsigned 32-bit halves (cyrb53-style mixing of both lanes). */
 export function hashId(id: string): [number, number] {
   let h1 = 0xdeadbeef ^ id.length;

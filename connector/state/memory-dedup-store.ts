@@ -1,4 +1,5 @@
 /** In-memory {@link DedupStore} for tests and embedded use: ids with their delivery time, expired by age. */
+import { foldId } from "../util/record-id.ts";
 import type { DedupStore } from "./types.ts";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -21,14 +22,14 @@ export class MemoryDedupStore implements DedupStore {
     const cutoff = this.now() - this.retentionMs;
     const out = new Set<string>();
     for (const id of ids) {
-      const at = this.ids.get(id);
+      const at = this.ids.get(foldId(id));
       if (at !== undefined && at >= cutoff) out.add(id);
     }
     return out;
   }
 
   async remember(ids: readonly string[], at: number): Promise<void> {
-    for (const id of ids) this.ids.set(id, at);
+    for (const id of ids) this.ids.set(foldId(id), at);
   }
 
   async flush(): Promise<void> {

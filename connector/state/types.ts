@@ -27,6 +27,11 @@ export interface Cursor {
   lateness?: { counts: number[]; maxSeconds: number };
   /** Reconciliation sweep bookkeeping (connector/pipeline/sweeps.ts). */
   sweeps?: { since: string; last: Record<string, string> };
+  /**
+   * Consecutive runs in which this window's listing carried contentUri values the connector refused (not https
+   * on the API origin). The window is retried, never turned into gaps; from 3 runs on it is reported as blocked.
+   */
+  refusedRuns?: number;
   /** Schema version of this cursor document. */
   version: 1;
 }

@@ -113,6 +113,7 @@ export async function run(options: { quick?: boolean } = {}): Promise<BenchResul
     const now = () => Date.now() + offset[ws]!;
     const config = withDefaults(
       {
+        allowCustomHosts: true,
         tenants: [
           {
             tenantId: TENANTS[ws]!,

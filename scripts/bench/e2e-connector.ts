@@ -47,6 +47,7 @@ export async function connectorRun(
 ): Promise<ConnectorRunResult> {
   const config = withDefaults(
     {
+      allowCustomHosts: true,
       tenants: [
         {
           tenantId: info.tenantId,

@@ -33,7 +33,11 @@ test("every table the connector names in dataTypes is created by the infrastruct
     (infraTemplate() as { resources: R[] }).resources
       .filter((r) => r.type === "Microsoft.OperationalInsights/workspaces/tables")
       // properties is an ARM expression (retention depends on the plan); the table name ends the resource name
-      .map((r) => String(r.name).replace(/^.*\//, "").replace(/'\)\]$/, "")),
+      .map((r) =>
+        String(r.name)
+          .replace(/^.*\//, "")
+          .replace(/'\)\]$/, ""),
+      ),
   );
   const ui = connectorUiConfig();
   assert.ok(ui.dataTypes.length >= 2);

@@ -192,6 +192,8 @@ state:
   it("reports YAML syntax errors with their line", () => {
     const loaded = loadConfig({ file: file("tenants:\n  - tenantId: [\n"), env: {} });
     assert.match(loaded.problems[0]?.path ?? "", /:\d+:\d+$/);
+    // Issue 18, minor: no spurious "is required" for keys the broken file may well set.
+    assert.ok(!loaded.problems.some((p) => /is required/.test(p.message)), JSON.stringify(loaded.problems));
   });
 
   it("warns when a file holding a secret is readable by others", () => {

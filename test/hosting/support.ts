@@ -109,6 +109,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const raw = (instance: string): Record<string, unknown> => ({
     instance,
     logLevel: "warn",
+    allowCustomHosts: true,
     tenants: tenantIds.map((t, i) => ({
       tenantId: t,
       name: `tenant-${i + 1}`,

@@ -151,3 +151,13 @@ test("import refuses --data-dir together with --config", async () => {
   assert.equal(code, 2);
   assert.match(stderr, /not both/);
 });
+
+test("a header-only CSV is reported as having no records, not as unreadable (issue 18, minor)", async () => {
+  const { writeFile } = await import("node:fs/promises");
+  const file = join(dir, "header-only.csv");
+  await writeFile(file, '"CreationDate","UserIds","Operations","AuditData"\r\n');
+  const { code, stderr } = await exo(["import", "--data-dir", join(dir, "empty-data"), file]);
+  assert.equal(code, 0, stderr);
+  assert.match(stderr, /header-only\.csv: no records, 0 records/);
+  assert.doesNotMatch(stderr, /unreadable,/);
+});

@@ -47,6 +47,7 @@ before(async () => {
   writeFileSync(
     configFile,
     stringify({
+      allowCustomHosts: true,
       tenants: [
         {
           tenantId: TENANT,

@@ -60,8 +60,6 @@ test("reads CreationTime without a zone as UTC and respects explicit offsets", (
   assert.equal(rowOf(base).EventTime, "2025-01-02T03:04:05.000Z");
   assert.equal(rowOf({ ...base, CreationTime: "2025-01-02T03:04:05+02:00" }).EventTime, "2025-01-02T01:04:05.000Z");
   assert.equal(rowOf({ ...base, CreationTime: "/Date(1728364117000)/" }).EventTime, "2024-10-08T05:08:37.000Z");
-  assert.equal(rowOf({ ...base, CreationTime: "2025-02-31T00:00:00" }).EventTime, null);
-  assert.equal(rowOf({ ...base, CreationTime: "yesterday" }).EventTime, null);
   assert.equal(rowOf(base).TimeGenerated, rowOf(base).EventTime);
 });
 
@@ -150,7 +148,7 @@ test("targets the mailbox of inbox-rule and folder cmdlets, not the rule or fold
 
 test("never lets record keys such as __proto__ pollute prototypes", () => {
   const text =
-    '{"Id":"p1","RecordType":1,"Parameters":[{"Name":"__proto__","Value":{"polluted":"yes"}},{"Name":"constructor","Value":"c"},{"Name":"Identity","Value":"x@y"}],' +
+    '{"Id":"p1","CreationTime":"2025-01-02T03:04:05","RecordType":1,"Parameters":[{"Name":"__proto__","Value":{"polluted":"yes"}},{"Name":"constructor","Value":"c"},{"Name":"Identity","Value":"x@y"}],' +
     '"OperationProperties":[{"Name":"__proto__","Value":"op"}],"ModifiedProperties":["__proto__"],"__proto__":{"polluted":"yes"},"Item":{"__proto__":{"Subject":"s"}}}';
   for (const input of [text, JSON.parse(text)]) {
     for (const subjects of ["keep", "hash", "drop"] as const) {
@@ -233,7 +231,7 @@ test("cuts huge strings to the field limit and records the field", () => {
 });
 
 test("cuts deep nesting that arrives as JSON text", () => {
-  const text = `{"Id":"deep","Extra":${"[".repeat(6000)}1${"]".repeat(6000)}}`;
+  const text = `{"Id":"deep","CreationTime":"2025-01-02T03:04:05","Extra":${"[".repeat(6000)}1${"]".repeat(6000)}}`;
   const row = rowOf(text);
   assert.deepEqual(row.Truncated, ["AuditData"]);
   assert.doesNotThrow(() => JSON.stringify(row));
@@ -245,4 +243,41 @@ test("keeps an unknown non-numeric RecordType name and never fails on open enums
     [row.RecordType, row.RecordTypeName, row.UserType, row.LogonType],
     [null, "FutureWorkloadThing", null, null],
   );
+});
+
+test("accepts only times in the API's format and refuses the rest with the reason (issue 18, failure 8)", () => {
+  const accepted: Array<[string, string]> = [
+    ["2024-10-08T05:08:37", "2024-10-08T05:08:37.000Z"],
+    ["2024-10-08T05:08:37.1234567", "2024-10-08T05:08:37.123Z"],
+    ["2024-10-08T05:08:37Z", "2024-10-08T05:08:37.000Z"],
+    ["2024-10-08T05:08:37.5 UTC", "2024-10-08T05:08:37.500Z"],
+    ["2024-10-08 05:08:37", "2024-10-08T05:08:37.000Z"],
+    ["2024-10-08", "2024-10-08T00:00:00.000Z"],
+    ["2024-10-08T05:08:37+02:00", "2024-10-08T03:08:37.000Z"],
+    ["2024-10-08T05:08:37-0530", "2024-10-08T10:38:37.000Z"],
+    ["2024-10-08T05:08:37+14:00", "2024-10-07T15:08:37.000Z"],
+    ["/Date(1728364117000)/", "2024-10-08T05:08:37.000Z"],
+  ];
+  for (const [input, iso] of accepted) assert.equal(rowOf({ ...base, CreationTime: input }).EventTime, iso, input);
+  const refused: unknown[] = [
+    "0001-01-01T00:00:00",
+    1728364117,
+    1728364117000,
+    "1728364117",
+    "10/8/2024 5:08:37 AM",
+    "08.10.2024 05:08:37",
+    "Tue, 08 Oct 2024 05:08:37 GMT",
+    "20241008T050837Z",
+    "2024-10-08T05:08:37+15:00",
+    "2025-02-31T00:00:00",
+    "2024-10-08T24:00:00",
+    "yesterday",
+    "",
+    undefined,
+  ];
+  for (const input of refused) {
+    const r = normalizeRecord({ ...base, CreationTime: input }, { ...OPTS });
+    assert.equal(r.ok, false, `accepted ${String(input)}`);
+    if (!r.ok) assert.match(r.reason, /CreationTime/);
+  }
 });

@@ -87,6 +87,7 @@ before(async () => {
     configFile,
     stringify({
       instance: "cli-test",
+      allowCustomHosts: true,
       tenants: [
         {
           tenantId: TENANT,

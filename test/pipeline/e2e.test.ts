@@ -53,6 +53,7 @@ async function environment(
   const caFile = join(root, "ca.pem");
   writeFileSync(caFile, o365.caCert);
   const raw = {
+    allowCustomHosts: true,
     tenants: [
       {
         tenantId: TENANT,

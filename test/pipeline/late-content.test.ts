@@ -46,6 +46,7 @@ async function environment(state?: Record<string, unknown>) {
   writeFileSync(caFile, o365.caCert);
   // The default configuration: no overlap, sweep or lookback settings.
   const raw = {
+    allowCustomHosts: true,
     tenants: [
       {
         tenantId: TENANT,

@@ -143,6 +143,7 @@ export async function faultEnvironment(opts: FaultEnvOptions = {}): Promise<Faul
   const caFile = join(dir, "ca.pem");
   writeFileSync(caFile, [...new Set([entra.caCert, o365.caCert, workspace.caCert])].join("\n"));
   const raw = {
+    allowCustomHosts: true,
     tenants: [
       {
         tenantId,

@@ -85,6 +85,7 @@ before(async () => {
   writeFileSync(caFile, [...new Set([entra.caCert, o365.caCert, workspace.caCert])].join("\n"));
   const raw = {
     logLevel: "debug",
+    allowCustomHosts: true,
     tenants: [
       {
         tenantId: TENANT,
@@ -246,19 +247,37 @@ describe("pipeline security", { timeout: 90_000 }, () => {
         "the next run collected every record",
       );
 
-      // A contentUri elsewhere: the blob is not fetched; it is reported as a gap (docs/source.md), not hidden.
+      // A contentUri elsewhere: the blob is not fetched and not a gap either; the window fails and stays, is
+      // reported as blocked after 3 refusing runs, and is collected once the API serves valid URIs (issue 18, 11).
       const content = publishFresh(30, 22);
       env.o365.faults.push({ kind: "foreign-content-uri", origin, on: "content", times: Number.POSITIVE_INFINITY });
-      rt = await runtimeWith(logs);
-      const gapped = await runOnce(rt);
-      await rt.close();
+      const refusals = [];
+      for (let i = 0; i < 3; i++) {
+        rt = await runtimeWith(logs);
+        refusals.push(await runOnce(rt));
+        await rt.close();
+      }
       env.o365.faults.clear();
-      const gaps = gapped.results[0]!.gaps;
-      assert.ok(gaps.length >= 1 && gaps.every((g) => g.code === "UNTRUSTED_URI"), JSON.stringify(gaps));
-      assert.equal(gapped.results[0]!.status, "degraded");
+      for (const r of refusals) {
+        assert.equal(r.ok, false, "a refused contentUri fails the unit");
+        assert.deepEqual(r.results[0]!.gaps, [], "no gap is recorded");
+      }
+      assert.doesNotMatch(refusals[1]!.results[0]!.problems.join(" "), /blocked/);
+      assert.match(
+        refusals[2]!.results[0]!.problems.join(" "),
+        /blocked: the API served \d+ contentUri value\(s\) outside its origin in 3 consecutive runs/,
+      );
       assert.ok(
         [...content].some((id) => !afterPaging.has(id)),
         "fresh records existed",
+      );
+      rt = await runtimeWith(logs);
+      assert.equal((await runOnce(rt)).ok, true);
+      await rt.close();
+      const afterContent = await delivered();
+      assert.ok(
+        [...content].every((id) => afterContent.has(id)),
+        "every record of the refused blobs arrived once the API served valid URIs",
       );
       assert.match(logs.lines.join("\n"), /refused a URL outside the API root; the token was not sent/);
 

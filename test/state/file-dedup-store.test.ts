@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { FileDedupStore, MemoryDedupStore } from "../../connector/state/index.ts";
 import { IdHashSet, hashId } from "../../connector/state/id-hash-set.ts";
+import { normalizeRecord } from "../../connector/normalize/index.ts";
 
 const root = mkdtempSync(join(tmpdir(), "exo-dedup-"));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -107,5 +108,47 @@ describe("MemoryDedupStore", () => {
     assert.equal((await store.seen(["r1"])).size, 1);
     now = T0 + 8 * DAY + 1;
     assert.equal((await store.seen(["r1"])).size, 0);
+  });
+});
+
+describe("record ids compared case-insensitively (issue 18, failure 9)", () => {
+  const lower = "3f2504e0-4f89-41d3-9a0c-0305e82c3301";
+  const upper = lower.toUpperCase();
+
+  it("a GUID remembered in upper case is seen in lower case, and the other way round, by every store", async () => {
+    const now = Date.now();
+    for (const make of [() => new FileDedupStore(freshDir(), { now: () => now }), () => new MemoryDedupStore()]) {
+      const a = make();
+      await a.remember([upper], now);
+      assert.deepEqual([...(await a.seen([lower, upper]))].sort(), [upper, lower].sort());
+      const b = make();
+      await b.remember([lower], now);
+      assert.deepEqual([...(await b.seen([upper]))], [upper]);
+    }
+  });
+
+  it("non-GUID ids stay case-sensitive", async () => {
+    const store = new FileDedupStore(freshDir(), { now: () => T0 });
+    await store.remember(["Record-A"], T0);
+    assert.deepEqual([...(await store.seen(["record-a"]))], []);
+  });
+
+  it("state written before ids were folded (an upper-case GUID's hash) still matches the lower-case id", async () => {
+    const dir = freshDir();
+    const old = new FileDedupStore(dir, { now: () => T0 });
+    await old.close(); // creates the folder
+    const [a, b] = hashId(upper);
+    appendFileSync(join(dir, "ids-2026-03-10.bin"), Buffer.from(new Uint32Array([a, b]).buffer));
+    const store = new FileDedupStore(dir, { now: () => T0 });
+    assert.deepEqual([...(await store.seen([lower]))], [lower]);
+  });
+
+  it("the normalizer writes a GUID RecordId in lower case", () => {
+    const r = normalizeRecord(
+      { Id: upper, RecordType: 2, CreationTime: "2026-03-10T12:00:00", Operation: "Send", Workload: "Exchange" },
+      { subjects: "keep", keepAuditData: false, ingestionSource: "api", sourceContentId: "test" },
+    );
+    assert.ok(r.ok, JSON.stringify(r));
+    assert.equal(r.row.RecordId, lower);
   });
 });

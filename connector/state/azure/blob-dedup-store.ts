@@ -8,7 +8,7 @@
  * (which the KQL de-duplication on RecordId then hides), never lose one.
  */
 import type { ContainerClient } from "@azure/storage-blob";
-import { hashId, IdHashSet } from "../id-hash-set.ts";
+import { foldId, hashId, IdHashSet, lookupHashes } from "../id-hash-set.ts";
 import type { DedupStore } from "../types.ts";
 import { isStatus, segment } from "./clients.ts";
 
@@ -79,13 +79,11 @@ export class BlobDedupStore implements DedupStore {
     const oldest = this.oldestKept();
     const out = new Set<string>();
     for (const id of ids) {
-      const [h1, h2] = hashId(id);
-      for (const [day, set] of this.days) {
-        if (day >= oldest && set.has(h1, h2)) {
-          out.add(id);
-          break;
-        }
-      }
+      const hit = lookupHashes(id).some(([h1, h2]) => {
+        for (const [day, set] of this.days) if (day >= oldest && set.has(h1, h2)) return true;
+        return false;
+      });
+      if (hit) out.add(id);
     }
     return out;
   }
@@ -100,7 +98,7 @@ export class BlobDedupStore implements DedupStore {
       this.pending.set(day, pending);
     }
     for (const id of ids) {
-      const [h1, h2] = hashId(id);
+      const [h1, h2] = hashId(foldId(id));
       if (set.add(h1, h2)) pending.push(h1, h2);
     }
   }
