@@ -8,6 +8,7 @@ import { normalizeCommand } from "./normalize.ts";
 import { queryCommand } from "./query.ts";
 import { runCommand } from "./run.ts";
 import type { Command } from "./types.ts";
+import { workbookCommand } from "./workbook.ts";
 
 /** Every subcommand, in the order `exo-audit --help` lists them. */
 export const COMMANDS: readonly Command[] = [
@@ -19,5 +20,6 @@ export const COMMANDS: readonly Command[] = [
   datasetCommand,
   queryCommand,
   detectCommand,
+  workbookCommand,
   configCommand,
 ];

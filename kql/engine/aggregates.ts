@@ -203,6 +203,26 @@ function percentile(): AggregateFactory {
   };
 }
 
+/** `percentiles(x, p1, p2, ...)`: one nearest-rank value per requested percentile, in argument order. */
+function percentiles(): AggregateFactory {
+  return (args, constArgs) => {
+    const ps = constArgs
+      .slice(1)
+      .filter((p) => p !== undefined)
+      .map(Number);
+    const one = ps.map((p) => percentile()(args, [undefined, p]));
+    return () => {
+      const accs = one.map((create) => create());
+      return {
+        add(row, i, rows) {
+          for (const a of accs) a.add(row, i, rows);
+        },
+        result: () => accs.map((a) => a.result()),
+      };
+    };
+  };
+}
+
 /** Aggregates by name. `arg_max`/`arg_min` are handled by the summarize operator itself. */
 export const AGGREGATES: Record<string, AggregateFactory> = {
   count: counting(false),
@@ -233,6 +253,7 @@ export const AGGREGATES: Record<string, AggregateFactory> = {
   variance: stdev(false, true),
   variancep: stdev(true, true),
   percentile: percentile(),
+  percentiles: percentiles(),
 };
 
 /** Aggregates whose trailing arguments are constants (max size, percentile). */
@@ -242,6 +263,7 @@ export const CONSTANT_ARGS: Record<string, number[]> = {
   make_set_if: [2],
   make_list_if: [2],
   percentile: [1],
+  percentiles: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
   dcount: [1],
   dcountif: [2],
 };

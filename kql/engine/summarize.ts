@@ -42,9 +42,10 @@ export function summarize(node: Node, input: Table, env: Env): Table {
     }
     if (AGGREGATES[name]) {
       const a = argsOf(expr);
-      const multi = (name === "take_any" || name === "any") && a.length > 1;
+      const multi = ((name === "take_any" || name === "any") && a.length > 1) || name === "percentiles";
+      const width = name === "percentiles" ? a.length - 1 : multi ? a.length : 1;
       outputs.push({ slot: slots.length });
-      slots.push({ create: aggregateFactory(name, a, env, expr), width: multi ? a.length : 1, multi });
+      slots.push({ create: aggregateFactory(name, a, env, expr), width, multi });
       continue;
     }
     // A scalar expression over aggregates, e.g. `tolower(take_any(x))` or `count() * 2`.
