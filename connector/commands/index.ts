@@ -4,6 +4,7 @@ import { datasetCommand } from "./dataset.ts";
 import { demoCommand } from "./demo.ts";
 import { detectCommand } from "./detect.ts";
 import { importCommand } from "./import.ts";
+import { investigateCommand } from "./investigate.ts";
 import { normalizeCommand } from "./normalize.ts";
 import { queryCommand } from "./query.ts";
 import { runCommand } from "./run.ts";
@@ -20,6 +21,7 @@ export const COMMANDS: readonly Command[] = [
   datasetCommand,
   queryCommand,
   detectCommand,
+  investigateCommand,
   workbookCommand,
   configCommand,
 ];

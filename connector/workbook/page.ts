@@ -26,7 +26,7 @@ export type Theme = "light" | "dark";
 let chartJs: string | undefined;
 
 /** The Chart.js UMD build, read once from the installed package. */
-function chartLibrary(): string {
+export function chartLibrary(): string {
   if (chartJs === undefined) {
     const dist = dirname(createRequire(import.meta.url).resolve("chart.js"));
     chartJs = readFileSync(join(dist, "chart.umd.min.js"), "utf8");
