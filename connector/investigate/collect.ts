@@ -279,6 +279,8 @@ function messages(
   query = setLet(query, "WindowStart", `datetime(${from.toISOString()})`);
   query = setLet(query, "WindowEnd", `datetime(${to.toISOString()})`);
   query = setLet(query, "HasTarget", "true");
+  // Messages are delivered before they are read: the query's 30 days of delivery before the window.
+  query = setLet(query, "EmailLookback", `${days + 30}d`);
   if (scope.kind === "mailbox") query = setLet(query, "TargetMailboxUPN", q(scope.value));
   if (scope.kind === "session") query = setLet(query, "TargetSessionId", q(scope.value));
   if (scope.kind === "ip") query = setLet(query, "TargetIP", q(scope.value));
