@@ -107,7 +107,12 @@ describe("investigate a Purview export imported with exo-audit import", () => {
   const dataDir = mkdtempSync(join(tmpdir(), "exo-investigate-import-"));
   before(async () => {
     let out = "";
-    const io = { out: (t: string) => void (out += t), err: () => {} };
+    const io = {
+      out: (t: string) => {
+        out += t;
+      },
+      err: () => {},
+    };
     // The fixture holds two unreadable rows on purpose (exit 1, dead-lettered); the four good ones land.
     await runImport(["--data-dir", dataDir, fixture("purview-audit-search.csv")], io);
     assert.equal((JSON.parse(out) as { accepted: number }).accepted, 4);
