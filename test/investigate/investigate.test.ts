@@ -96,6 +96,12 @@ describe("investigate the demo's hijacked mailbox", () => {
       assert.deepEqual(flagged, [demo.hijackSession]);
       const messageRows = await page.$$eval("table[data-table=messages] tbody tr", (rows) => rows.length);
       assert.equal(messageRows, inv.messages.length);
+      // `EXO_SCREENSHOTS=1` refreshes the README's picture of a report.
+      if (process.env.EXO_SCREENSHOTS) {
+        await page.setViewport({ width: 1200, height: 760 });
+        const shot = fileURLToPath(new URL("../../docs/images/investigation-report.png", import.meta.url));
+        await page.screenshot({ path: shot as `${string}.png` });
+      }
     } finally {
       await browser.close();
       rmSync(out, { recursive: true, force: true });

@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
 import { renderWorkbooks, type RenderedWorkbook, writePage } from "../../connector/workbook/index.ts";
 import { findChromium, type Headless, launch } from "../../scripts/build/browser.ts";
 import { type DemoData, demoData } from "./demo-data.ts";
@@ -131,5 +132,23 @@ describe("workbooks rendered over the demo data, in headless Chromium", { skip: 
     assert.ok(page);
     assert.ok(!page.html.includes('data-item="session-actions"'));
     assert.ok(page.html.includes('data-item="sessions"'));
+  });
+
+  // `EXO_SCREENSHOTS=1 node --test test/workbook/render.test.ts` refreshes the README's picture of a page.
+  it("writes the docs' screenshot of the mail access workbook when asked to", {
+    skip: !process.env.EXO_SCREENSHOTS,
+  }, async () => {
+    const [page] = await renderWorkbooks(
+      WORKBOOKS.filter((f) => f.endsWith("exchange-mail-access-scoping.json")),
+      { dataDir: demo.dir, now: demo.now },
+    );
+    const { page: tab, errors } = await browser.open(writePage(out, page!), { width: 1100, height: 640 });
+    assert.deepEqual(errors, []);
+    await tab.screenshot({
+      path: fileURLToPath(
+        new URL("../../docs/images/workbook-mail-access-scoping.png", import.meta.url),
+      ) as `${string}.png`,
+    });
+    await tab.close();
   });
 });
