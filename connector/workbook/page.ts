@@ -184,7 +184,7 @@ export function workbookPage(run: WorkbookRun, opts: PageOptions): { html: strin
   const body = run.items.map((i) => itemHtml(i, run, ctx)).join("\n");
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${escapeHtml(run.title)}</title><style>${CSS}</style></head>
+<title>${escapeHtml(substitute(run.title, run.decls, run.values, false))}</title><style>${CSS}</style></head>
 <body class="${opts.theme}">
 <div class="items">
 ${body}
