@@ -36,3 +36,16 @@ test("the build draws a dark and a light PNG of a workbook over the demo data", 
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test("the build skips the preview images with a reason when Chromium is missing", async () => {
+  const saved = process.env.CHROMIUM_PATH;
+  process.env.CHROMIUM_PATH = "/nonexistent/chromium";
+  try {
+    const result = await writePreviews("/nonexistent-root", "/nonexistent-out");
+    assert.deepEqual(result.written, []);
+    assert.match(result.skipped ?? "", /Chromium not found/);
+  } finally {
+    if (saved === undefined) delete process.env.CHROMIUM_PATH;
+    else process.env.CHROMIUM_PATH = saved;
+  }
+});

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { renderWorkbooks, type RenderedWorkbook, writePage } from "../../connector/workbook/index.ts";
+import { ATTACKER_IPS } from "../../connector/dataset/index.ts";
 import { findChromium, type Headless, launch } from "../../scripts/build/browser.ts";
 import { type DemoData, demoData } from "./demo-data.ts";
 
@@ -20,6 +21,36 @@ function noDataMessages(file: string): Map<string, string> {
     items: { name: string; content: { noDataMessage?: string } }[];
   };
   return new Map(wb.items.filter((i) => i.content.noDataMessage).map((i) => [i.name, i.content.noDataMessage!]));
+}
+
+/**
+ * Parameter values for a workbook: the session workbook's detail shows once a session is picked (one that
+ * read and synchronised mail, so every detail item has rows); a parameter the workbook requires gets the
+ * demo's hijacked mailbox, its user or the attacker's IP, as an analyst would type them.
+ */
+function paramsFor(file: string, demo: DemoData): Record<string, string> {
+  const params: Record<string, string> = { SessionId: demo.bindSyncSession };
+  const byName: Record<string, string> = {
+    Mailbox: demo.victim,
+    User: demo.victim,
+    Actor: demo.victim,
+    ClientIP: ATTACKER_IPS.hijack,
+  };
+  const wb = JSON.parse(readFileSync(file, "utf8")) as { items: { type: number; content: { parameters?: unknown } }[] };
+  for (const item of wb.items) {
+    for (const p of (item.content.parameters ?? []) as {
+      name: string;
+      isRequired?: boolean;
+      value?: unknown;
+      type: number;
+    }[]) {
+      if (!p.isRequired || p.value !== undefined || p.type === 4 || params[p.name]) continue;
+      const value = byName[p.name];
+      if (!value) throw new Error(`${file}: no demo value for the required parameter ${p.name}`);
+      params[p.name] = value;
+    }
+  }
+  return params;
 }
 
 /** What the browser shows of each item. */
@@ -63,12 +94,15 @@ describe("workbooks rendered over the demo data, in headless Chromium", { skip: 
   before(
     async () => {
       demo = await demoData();
-      // The session workbook's detail items show once a session is picked: one that read and synchronised mail.
-      pages = await renderWorkbooks(WORKBOOKS, {
-        dataDir: demo.dir,
-        now: demo.now,
-        params: { SessionId: demo.bindSyncSession },
-      });
+      pages = [];
+      for (const file of WORKBOOKS) {
+        const [page] = await renderWorkbooks([file], {
+          dataDir: demo.dir,
+          now: demo.now,
+          params: paramsFor(file, demo),
+        });
+        pages.push(page!);
+      }
       browser = await launch(chromium!);
     },
     { timeout: 240_000 },
