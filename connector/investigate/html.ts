@@ -122,6 +122,24 @@ ${mail ? `<td>${e(m.subject ?? "")}</td><td>${e(m.sender ?? "")}</td>` : ""}<td>
   return `<table data-table="messages"><thead><tr><th>First read</th><th>By</th><th>Mailbox</th><th>InternetMessageId</th>${mailHead}<th>Folders</th><th>Access</th><th>Sessions</th><th>Client IPs</th></tr></thead><tbody>${rows.join("\n")}</tbody></table>`;
 }
 
+/** One line per suspicious session: where from, what it read, what it changed. */
+function verdict(inv: Investigation): string {
+  const bad = inv.sessions.filter(isSuspicious);
+  if (!bad.length)
+    return `<p>No session in scope was concurrent with another session of its user from a new network.</p>`;
+  const items = bad.map((s) => {
+    const read = inv.messages.filter((m) => m.sessions.includes(s.sessionId)).length;
+    const ops = [
+      ...new Set(
+        inv.timeline.filter((a) => a.sessionId === s.sessionId && a.parameters.length).map((a) => a.operation),
+      ),
+    ];
+    const others = s.concurrentWith.map((o) => `${o.sessionId.slice(0, 8)} (${o.clientIPs.join(", ")})`).join(", ");
+    return `<li><b>Session ${e(s.sessionId)}</b> of ${e(s.userId)} from ${list(s.clientIPs)}, a network the user had not used, ran at the same time as ${e(others)}: read ${read} message(s)${ops.length ? `; changed: ${list(ops)}` : ""}.</li>`;
+  });
+  return `<ul class="verdict">${items.join("")}</ul>`;
+}
+
 function scopeText(inv: Investigation): string {
   return `${inv.scope.kind} ${inv.scope.value}`;
 }
@@ -154,6 +172,7 @@ export function reportHtml(inv: Investigation): string {
 <body>
 <h1>Investigation: ${e(scopeText(inv))}</h1>
 <p class="muted">${time(inv.from)} to ${time(inv.to)} · ${inv.sessions.length} sessions · ${inv.messages.length} messages read · ${inv.alerts.length} alerting rules${inv.emailEventsPresent ? "" : " · EmailEvents not present locally: messages are listed by InternetMessageId"}</p>
+${verdict(inv)}
 <h2>Timeline</h2>
 <div class="chart" style="--h:${Math.max(160, 40 + ids.length * 34)}px"><canvas id="timeline"></canvas></div>
 <h2>Sessions</h2>
