@@ -6,6 +6,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { REPO_ROOT } from "../kql/content/load.ts";
 import { buildArtifacts, staleArtifacts, writeArtifacts } from "./build/index.ts";
+import { writePreviews } from "./build/previews.ts";
 import { formatOffender, validateContent } from "./validate/index.ts";
 
 const HELP = `Usage: npm run build -- [--root <dir>] [--out <dir>] [--template-url <url>] [--skip-validate] [--check]
@@ -15,6 +16,8 @@ Builds (deterministically; same input gives byte-identical files):
   dist/azure-sentinel/                                                     the solution as an Azure-Sentinel pull request
   dist/infra/azuredeploy.json                                              tables, DCR, identity, roles, hosting
   docs/table-reference.md, docs/content-catalog.md                         generated documentation
+  dist/solution/Workbooks/Images/Preview/<Key>Black.png, <Key>White.png   workbook previews (needs Chromium;
+                                                                           skipped with a notice without it)
 
   --root <dir>      content root (default: the repository)
   --out <dir>       output root for dist/ and docs/ (default: the repository)
@@ -24,6 +27,7 @@ Builds (deterministically; same input gives byte-identical files):
                     latest GitHub release asset)
   --skip-validate   do not run npm run validate first
   --check           write nothing; exit 1 if any generated file is missing or out of date
+  --no-previews     do not draw the workbook preview images
   -h, --help        show this help`;
 
 async function main(): Promise<number> {
@@ -33,6 +37,7 @@ async function main(): Promise<number> {
     "template-url"?: string;
     "skip-validate"?: boolean;
     check?: boolean;
+    "no-previews"?: boolean;
     help?: boolean;
   };
   try {
@@ -43,6 +48,7 @@ async function main(): Promise<number> {
         "template-url": { type: "string" },
         "skip-validate": { type: "boolean" },
         check: { type: "boolean" },
+        "no-previews": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -88,6 +94,13 @@ async function main(): Promise<number> {
   writeArtifacts(result.artifacts, out);
   const c = result.content;
   for (const a of result.artifacts) console.log(`wrote ${a.path} (${a.data.length} bytes)`);
+  if (!values["no-previews"]) {
+    // Drawn over the demo's data by the same renderer as `exo-audit workbook render` (not byte-identical:
+    // the data is dated from now, so --check does not compare them).
+    const previews = await writePreviews(root, out);
+    if (previews.skipped) console.log(`build: workbook preview images skipped: ${previews.skipped}`);
+    for (const p of previews.written) console.log(`wrote ${p}`);
+  }
   console.log(
     `build: ${c.rules.length} rules, ${c.hunting.length} hunting queries, ${c.parsers.length} parsers, ${c.workbooks.length} workbooks in ${((performance.now() - started) / 1000).toFixed(2)} s`,
   );

@@ -52,6 +52,7 @@ export const demoCommand: Command = {
     const summary = await runDemo({
       dataDir,
       ...dataset,
+      pictures: true,
       onStep: json ? undefined : (step) => process.stderr.write(`• ${step}\n`),
     });
     writeFileSync(join(dataDir, "demo-summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
@@ -84,6 +85,12 @@ function formatSummary(s: DemoSummary): string {
     lines.push("", "Rules the local engine could not evaluate:");
     for (const f of s.ruleFailures) lines.push(`  ${f}`);
   }
+  if (s.pictures) {
+    lines.push("", "See it (open in a browser):");
+    if (s.pictures.report) lines.push(`  investigation of ${s.pictures.mailbox}: ${s.pictures.report}`);
+    for (const w of s.pictures.workbooks) lines.push(`  workbook: ${w}`);
+    for (const p of s.pictures.problems) lines.push(`  problem: ${p}`);
+  }
   lines.push("", "Attack stories in the dataset:");
   for (const story of s.stories) lines.push(`  - ${story}`);
   lines.push("", "Where the data is:");
@@ -95,6 +102,7 @@ function formatSummary(s: DemoSummary): string {
     "Next (npx runs the project's own Node.js; plain 'exo-audit' after 'npm link'):",
     `  npx exo-audit query --data-dir ${s.dataDir} 'ExchangeAudit_CL | summarize count() by Operation'`,
     `  npx exo-audit detect --data-dir ${s.dataDir}`,
+    `  npx exo-audit investigate --data-dir ${s.dataDir} --mailbox ${s.pictures?.mailbox ?? "<upn>"} --out report.html`,
     "",
   );
   return lines.join("\n");

@@ -14,6 +14,7 @@ import { createLogger, type Logger } from "../log.ts";
 import { runOnce } from "../pipeline/run.ts";
 import { createRuntime } from "../pipeline/wire.ts";
 import { EXCHANGE_AUDIT_TABLE, HEALTH_TABLE } from "../schema/table-schema.ts";
+import type { Pictures } from "./pictures.ts";
 
 /** Runs until caught up; a few passes are enough (late blobs appear in the overlap of the next pass). */
 const MAX_RUNS = 5;
@@ -26,6 +27,8 @@ export interface DemoOptions {
   end?: Date;
   /** Progress lines for a human. */
   onStep?: (step: string) => void;
+  /** Also write the investigation report of the hijacked mailbox and the rendered workbooks (`npm start`). */
+  pictures?: boolean;
   logger?: Logger;
 }
 
@@ -57,6 +60,8 @@ export interface DemoSummary {
   stateDir: string;
   deadLetterDir: string;
   tables: { audit: string; health: string };
+  /** With `pictures`: the report and the workbook pages written into the data directory. */
+  pictures?: Pictures;
 }
 
 export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
@@ -179,7 +184,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const distinct = new Set(rows.map((r) => String(r.RecordId))).size;
   step(`collected ${rows.length} rows (${distinct} distinct records); running the analytics rules`);
 
-  const { alerts, failures } = await detect(options.dataDir);
+  const { alerts, failures, full } = await detect(options.dataDir);
+  let pictures: Pictures | undefined;
+  if (options.pictures) {
+    step("writing the investigation report of the hijacked mailbox and the rendered workbooks");
+    const { writePictures } = await import("./pictures.ts");
+    pictures = await writePictures(options.dataDir, full);
+  }
   return {
     ok: ok && failures.length === 0,
     tenantId: source.tenantId,
@@ -209,14 +220,17 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       audit: workspace.tablePath(EXCHANGE_AUDIT_TABLE.tableName),
       health: workspace.tablePath(HEALTH_TABLE.tableName),
     },
+    ...(pictures ? { pictures } : {}),
   };
 }
 
 /** Runs every analytics rule at the current time over the demo's workspace tables. */
-async function detect(dataDir: string): Promise<{ alerts: DemoSummary["alerts"]; failures: string[] }> {
+async function detect(
+  dataDir: string,
+): Promise<{ alerts: DemoSummary["alerts"]; failures: string[]; full: import("../../kql/detect.ts").Alert[] }> {
   // Loaded lazily: the Kusto language service takes ~1 s to load and is only needed here.
   const { runDetections, DetectionError } = await import("../../kql/detect.ts");
-  let list: { rule: string; severity: string; rows: unknown[] }[];
+  let list: import("../../kql/detect.ts").Alert[];
   let failures: string[] = [];
   try {
     list = runDetections({ dataDir, now: new Date() });
@@ -228,5 +242,5 @@ async function detect(dataDir: string): Promise<{ alerts: DemoSummary["alerts"];
   const alerts = list
     .map((a) => ({ rule: a.rule, count: a.rows.length, severity: a.severity }))
     .sort((a, b) => a.rule.localeCompare(b.rule));
-  return { alerts, failures };
+  return { alerts, failures, full: list };
 }

@@ -248,6 +248,7 @@ export const CONSTANT_ARGS: Record<string, number[]> = {
   make_set_if: [2],
   make_list_if: [2],
   percentile: [1],
+  percentiles: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
   dcount: [1],
   dcountif: [2],
 };

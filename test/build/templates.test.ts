@@ -440,9 +440,13 @@ test("the build CLI writes to --out and --check reports missing or stale files w
   const out = mkdtempSync(join(tmpdir(), "exo-build-cli-"));
   const script = join(REPO_ROOT, "scripts", "build.ts");
   const run = (...args: string[]) =>
-    spawnSync(process.execPath, [script, "--root", FIXTURE_ROOT, "--out", out, "--skip-validate", ...args], {
-      encoding: "utf8",
-    });
+    spawnSync(
+      process.execPath,
+      [script, "--root", FIXTURE_ROOT, "--out", out, "--skip-validate", "--no-previews", ...args],
+      {
+        encoding: "utf8",
+      },
+    );
   try {
     const missing = run("--check");
     assert.equal(missing.status, 1);
