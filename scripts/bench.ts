@@ -31,7 +31,16 @@ function runModule(name: string, quick: boolean): Promise<BenchResult[]> {
   });
 }
 
-const MODULES = ["normalize", "sink", "collect", "end-to-end", "validate", "kql-engine", "scale-out"] as const;
+const MODULES = [
+  "normalize",
+  "sink",
+  "collect",
+  "end-to-end",
+  "validate",
+  "kql-engine",
+  "scale-out",
+  "detections",
+] as const;
 
 function fmt(n: number): string {
   if (!Number.isFinite(n)) return String(n);
