@@ -1,6 +1,6 @@
 /**
  * Who does what in the realistic benign behaviours (behaviours.ts): shared mailboxes and their automapped
- * delegates, executives and their assistants, helpdesk, sales people synced by the CRM, a traveller, a
+ * delegates (a small team automapped to most of them), executives and their assistants, helpdesk, sales people synced by the CRM, a traveller, a
  * compliance officer, an IMAP service account.
  *
  * Roles go to people from index 10 on (`everyday`): people 0-9 play the attack stories (attacks.ts) and keep
@@ -46,11 +46,20 @@ export function buildRoles(seed: number, people: Person[], admins: Person[], dom
   const rng = rngFor(seed, "roles");
   const everyday = people.slice(10);
   const at = (i: number) => everyday[i % Math.max(1, everyday.length)];
-  const sharedCount = everyday.length ? Math.min(SHARED.length * 20, Math.max(2, Math.floor(people.length / 100))) : 0;
+  // Real tenants keep a shared mailbox for every few dozen users; a small team (reception, service desk,
+  // office managers) is automapped to many of them.
+  const sharedCount = everyday.length ? Math.max(6, Math.floor(people.length / 25)) : 0;
+  const team = everyday.length
+    ? Array.from({ length: Math.max(1, Math.floor(people.length / 400)) }, () => rng.pick(everyday))
+    : [];
   const sharedMailboxes = Array.from({ length: sharedCount }, (_, i) => {
     const name = `${SHARED[i % SHARED.length]}${i >= SHARED.length ? Math.floor(i / SHARED.length) + 1 : ""}`;
     const delegates = Array.from({ length: rng.int(3, 8) }, () => rng.pick(everyday));
-    return { mailbox: makeMailbox(rng, `${name}@${domain}`, name), delegates: [...new Set(delegates)] };
+    const fromTeam = team.filter(() => rng.chance(0.7));
+    return {
+      mailbox: makeMailbox(rng, `${name}@${domain}`, name),
+      delegates: [...new Set([...delegates, ...fromTeam])],
+    };
   });
   const execCount = everyday.length >= 4 ? Math.max(1, Math.floor(people.length / 200)) : 0;
   const executives = Array.from({ length: execCount }, (_, i) => ({
