@@ -163,7 +163,13 @@ export function complianceHolds(ctx: DayContext): AuditRecord[] {
     const time = ctx.dayStart + rng.int(9, 16) * HOUR + rng.int(0, 59) * MINUTE;
     const params = rng.pick<Record<string, string>>([
       { Identity: target.upn, LitigationHoldEnabled: "True", LitigationHoldDuration: "2555" },
-      { Identity: target.upn, AuditEnabled: "True", AuditOwner: "MailboxLogin,HardDelete,SoftDelete,Update,Move" },
+      // Audit configuration that adds to the defaults (E5 owner actions plus MailboxLogin): never a reduction.
+      {
+        Identity: target.upn,
+        AuditEnabled: "True",
+        AuditOwner:
+          "Update;MoveToDeletedItems;SoftDelete;HardDelete;UpdateFolderPermissions;UpdateInboxRules;UpdateCalendarDelegation;ApplyRecord;MailItemsAccessed;Send;MailboxLogin",
+      },
       { Identity: target.upn, AuditLogAgeLimit: "365.00:00:00" },
     ]);
     out.push(adminCmdlet({ rng, org: ctx.org, time }, "Set-Mailbox", admin, params, target.upn));

@@ -16,7 +16,8 @@
  * rules have history behind them (a 14-day baseline sees at least 3 days; the tenant's people, addresses and
  * apps all appear within the first two). Default size 2,000 mailboxes x 7 measured days; `--quick` measures
  * 300 x 7 (same behaviour rates, so the per-1,000 figures are comparable, with more sampling noise).
- * Run alone: `node scripts/bench/detections.ts [mailboxes] [days]` prints the per-rule table as Markdown.
+ * Run alone: `node scripts/bench/detections.ts [mailboxes] [days] [rule-file,...]` prints the per-rule table as
+ * Markdown (a rule engineer's check of one rule: `node scripts/bench/detections.ts 300 7 mass-hard-deletion`).
  */
 import { generateDataset } from "../../connector/dataset/index.ts";
 import { normalizeRecord } from "../../connector/normalize/index.ts";
@@ -67,12 +68,17 @@ export interface Budget {
 }
 
 /** Generates the tenant and backtests every rule over its measured days. */
-export function measureBudget(mailboxes: number, days: number, onRule?: (r: RuleBudget) => void): Budget {
+export function measureBudget(
+  mailboxes: number,
+  days: number,
+  onRule?: (r: RuleBudget) => void,
+  only?: readonly string[],
+): Budget {
   const end = new Date(Date.UTC(2026, 2, 10, 6));
   const t0 = performance.now();
   const rows = benignRows(mailboxes, days + WARM_UP_DAYS, end);
   const generateMs = performance.now() - t0;
-  const files = loadAnalyticsRules().files;
+  const files = loadAnalyticsRules().files.filter((f) => !only || only.some((name) => f.file.endsWith(`${name}.yaml`)));
   const fileOf = new Map(files.map((f) => [f.data.id, f.file.replace(/^.*\//, "").replace(/\.ya?ml$/, "")]));
   const periodOf = new Map(files.map((f) => [f.data.id, f.data.kind === "NRT" ? "NRT" : (f.data.queryPeriod ?? "")]));
   const rules: RuleBudget[] = [];
@@ -147,8 +153,12 @@ export function budgetTable(b: Budget): string {
 if (import.meta.main) {
   const mailboxes = Number(process.argv[2] ?? SIZES.full.mailboxes);
   const days = Number(process.argv[3] ?? SIZES.full.days);
-  const b = measureBudget(mailboxes, days, (r) =>
-    process.stderr.write(`${r.file}: ${r.alerts} alert(s), ${r.runs} runs, ${Math.round(r.ms)} ms\n`),
+  const only = process.argv[4]?.split(",").map((s) => s.trim());
+  const b = measureBudget(
+    mailboxes,
+    days,
+    (r) => process.stderr.write(`${r.file}: ${r.alerts} alert(s), ${r.runs} runs, ${Math.round(r.ms)} ms\n`),
+    only,
   );
   process.stdout.write(
     `${mailboxes} mailboxes x ${days} measured days (+${WARM_UP_DAYS} warm-up), ${b.rows} rows, generated in ${Math.round(b.generateMs)} ms\n\n`,
