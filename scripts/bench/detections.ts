@@ -15,7 +15,8 @@
  * The tenant has WARM_UP_DAYS more days than are measured: runs start after the warm-up, so "first seen"
  * rules have history behind them (a 14-day baseline sees at least 3 days; the tenant's people, addresses and
  * apps all appear within the first two). Default size 2,000 mailboxes x 7 measured days; `--quick` measures
- * 300 x 7 (same behaviour rates, so the per-1,000 figures are comparable, with more sampling noise).
+ * 300 x 7 (same behaviour rates, so the per-1,000 figures are comparable, with more sampling noise);
+ * `EXO_BENCH_DETECTIONS_SIZE=30x1` overrides both.
  * Run alone: `node scripts/bench/detections.ts [mailboxes] [days] [rule-file,...]` prints the per-rule table as
  * Markdown (a rule engineer's check of one rule: `node scripts/bench/detections.ts 300 7 mass-hard-deletion`).
  */
@@ -105,8 +106,14 @@ export function measureBudget(
   return { mailboxes, days, rows: rows.length, rules, failures, totalPerThousandPerDay: perDay(total), generateMs };
 }
 
+/** `EXO_BENCH_DETECTIONS_SIZE=MAILBOXESxDAYS` overrides the size (a smoke run of the module's wiring). */
+function sizeFromEnv(): { mailboxes: number; days: number } | undefined {
+  const m = /^(\d+)x(\d+)$/.exec(process.env.EXO_BENCH_DETECTIONS_SIZE ?? "");
+  return m ? { mailboxes: Number(m[1]), days: Number(m[2]) } : undefined;
+}
+
 export async function run(options: { quick: boolean }): Promise<BenchResult[]> {
-  const size = options.quick ? SIZES.quick : SIZES.full;
+  const size = sizeFromEnv() ?? (options.quick ? SIZES.quick : SIZES.full);
   const b = measureBudget(size.mailboxes, size.days, (r) =>
     process.stderr.write(`detections: ${r.file} ${r.alerts} alert(s), ${r.runs} runs, ${Math.round(r.ms)} ms\n`),
   );
