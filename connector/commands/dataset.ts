@@ -4,6 +4,7 @@ import { parseArgs } from "node:util";
 import {
   BEHAVIOURS,
   type BehaviourSwitches,
+  OFF_BY_DEFAULT,
   DATASET_DEFAULTS,
   defaultDatasetEnd,
   generateDataset,
@@ -24,6 +25,8 @@ Options:
                    emulated API has published every record)
   --without B,...  switch off realistic benign behaviours (docs/dataset.md), among:
                    ${BEHAVIOURS.join(", ")}
+  --with B,...     switch on behaviours that are off by default (${[...OFF_BY_DEFAULT].join(", ")}: records of
+                   the Audit.General feed)
   --no-attacks     leave out the attack stories (a benign-only tenant)`;
 
 /** Parses the dataset-shaping options shared by `dataset` and `demo`. */
@@ -44,9 +47,15 @@ export function parseDatasetOptions(values: Record<string, string | boolean | un
   const mailboxes = int("mailboxes", DATASET_DEFAULTS.mailboxes);
   if (mailboxes < 10) throw new UsageError("--mailboxes must be at least 10 (the attack stories need them)");
   const behaviours: BehaviourSwitches = {};
-  for (const name of typeof values.without === "string" ? values.without.split(",") : []) {
-    if (!(BEHAVIOURS as string[]).includes(name.trim())) throw new UsageError(`--without: unknown behaviour '${name}'`);
-    behaviours[name.trim() as keyof BehaviourSwitches] = false;
+  for (const [flag, on] of [
+    ["with", true],
+    ["without", false],
+  ] as const) {
+    for (const name of typeof values[flag] === "string" ? String(values[flag]).split(",") : []) {
+      if (!(BEHAVIOURS as string[]).includes(name.trim()))
+        throw new UsageError(`--${flag}: unknown behaviour '${name}'`);
+      behaviours[name.trim() as keyof BehaviourSwitches] = on;
+    }
   }
   return {
     mailboxes,
@@ -71,6 +80,7 @@ export const datasetCommand: Command = {
         days: { type: "string" },
         seed: { type: "string" },
         end: { type: "string" },
+        with: { type: "string" },
         without: { type: "string" },
         "no-attacks": { type: "boolean" },
       },

@@ -1,7 +1,9 @@
 /**
  * The realistic benign behaviours of the generated tenant: what real Exchange Online tenants do every day that
- * a naive detection mistakes for an attack. Each is named and has a switch (`DatasetOptions.behaviours`, all
- * on by default); `exo-audit dataset --without NAME[,NAME]` and the detections benchmark use the switches.
+ * a naive detection mistakes for an attack. Each is named and has a switch (`DatasetOptions.behaviours`); all
+ * are on by default except those whose records the Management Activity API publishes outside the
+ * Audit.Exchange feed (OFF_BY_DEFAULT: a default tenant is what the connector collects by default).
+ * `exo-audit dataset --with/--without NAME[,NAME]` and the detections benchmark (everything on) use the switches.
  * docs/dataset.md describes each behaviour, the real record shapes it copies and the rule it challenges.
  *
  * | Behaviour                     | What it generates (per day)                                                          |
@@ -18,7 +20,7 @@
  * | empty-deleted-items           | users emptying Deleted Items (SoftDelete batches), sometimes purging Recoverable Items |
  * | benign-inbox-rules            | newsletter rules (OWA and Outlook), a forward to a colleague, rule removals          |
  * | compliance-holds              | litigation holds and mailbox audit configuration by admins                            |
- * | ediscovery-search             | compliance searches and previews, never exported                                      |
+ * | ediscovery-search (off by default) | compliance searches and previews, never exported (Audit.General feed)       |
  * | travelling-user               | one user working a week from a hotel abroad, with a roaming phone                     |
  * | microsoft-system-actors       | Exchange's service host changing mailboxes and its discovery mailbox's permission     |
  * | imap-service-account          | a ticketing system polling its mailbox over IMAP every 15 minutes                     |
@@ -69,8 +71,17 @@ export type BehaviourName = keyof typeof GENERATORS;
 
 export const BEHAVIOURS = Object.keys(GENERATORS) as BehaviourName[];
 
-/** Switches: a behaviour is on unless set to false. */
+/** Switches: a behaviour is on unless set to false (OFF_BY_DEFAULT ones: off unless set to true). */
 export type BehaviourSwitches = Partial<Record<BehaviourName, boolean>>;
+
+/**
+ * Security & Compliance cmdlets (RecordType 18) are published in Audit.General, which the connector collects
+ * only when `contentTypes` lists it (docs/configuration.md); compliance-search-export needs them.
+ */
+export const OFF_BY_DEFAULT: ReadonlySet<BehaviourName> = new Set(["ediscovery-search"]);
+
+/** Every behaviour switched on, those off by default included (the alert budget's tenant). */
+export const ALL_BEHAVIOURS_ON: BehaviourSwitches = Object.fromEntries(BEHAVIOURS.map((b) => [b, true]));
 
 /** Checks switch names (a typo must not silently leave a behaviour on). */
 export function checkBehaviours(switches: BehaviourSwitches | undefined): void {
@@ -85,7 +96,7 @@ export function checkBehaviours(switches: BehaviourSwitches | undefined): void {
 export function benignDay(ctx: DayContext, switches: BehaviourSwitches = {}): AuditRecord[] {
   const out: AuditRecord[] = [];
   for (const name of BEHAVIOURS) {
-    if (switches[name] === false) continue;
+    if (!(switches[name] ?? !OFF_BY_DEFAULT.has(name))) continue;
     for (const r of GENERATORS[name](ctx)) out.push(r);
   }
   return out;

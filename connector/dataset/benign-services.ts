@@ -196,7 +196,7 @@ export function ediscoverySearch(ctx: DayContext): AuditRecord[] {
   return steps.map(([cmdlet, params]) => {
     time += rng.int(1, 10) * MINUTE;
     const rec = adminCmdlet({ rng, org: ctx.org, time }, cmdlet, actor, params, name);
-    // Purview eDiscovery cmdlets arrive in the Exchange feed as Security & Compliance records.
+    // Security & Compliance cmdlet records (SecurityComplianceCenterEOPCmdlet), published in Audit.General.
     rec.RecordType = 18;
     rec.Workload = "SecurityComplianceCenter";
     return rec;

@@ -13,7 +13,13 @@ import type { AuditRecord } from "./records.ts";
 
 export type { AuditRecord } from "./records.ts";
 export { ATTACKER_IPS, ROGUE_APP_ID, STORIES } from "./attacks.ts";
-export { BEHAVIOURS, type BehaviourName, type BehaviourSwitches } from "./behaviours.ts";
+export {
+  ALL_BEHAVIOURS_ON,
+  BEHAVIOURS,
+  type BehaviourName,
+  type BehaviourSwitches,
+  OFF_BY_DEFAULT,
+} from "./behaviours.ts";
 
 const DAY = 86_400_000;
 
@@ -28,7 +34,7 @@ export interface DatasetOptions {
   end?: Date;
   /** Include the attack stories (default true). */
   attacks?: boolean;
-  /** Realistic benign behaviours (behaviours.ts): each is on unless switched off here. */
+  /** Realistic benign behaviours (behaviours.ts): on unless switched off here (OFF_BY_DEFAULT: off unless on). */
   behaviours?: BehaviourSwitches;
 }
 

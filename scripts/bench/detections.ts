@@ -1,6 +1,6 @@
 /**
  * Benchmark `detections`: the alert budget of the content pack. Generates a benign-only tenant (every
- * realistic behaviour of docs/dataset.md on, attack stories off), normalizes it as the connector would, and
+ * realistic behaviour of docs/dataset.md on, the Audit.General one included; attack stories off), normalizes it as the connector would, and
  * backtests every analytics rule over it (scripts/kql/backtest.ts: every scheduled run, rows at their event
  * time). Every alert is a false alert. Reports per rule and for the pack:
  *
@@ -20,7 +20,7 @@
  * Run alone: `node scripts/bench/detections.ts [mailboxes] [days] [rule-file,...]` prints the per-rule table as
  * Markdown (a rule engineer's check of one rule: `node scripts/bench/detections.ts 300 7 mass-hard-deletion`).
  */
-import { generateDataset } from "../../connector/dataset/index.ts";
+import { ALL_BEHAVIOURS_ON, generateDataset } from "../../connector/dataset/index.ts";
 import { normalizeRecord } from "../../connector/normalize/index.ts";
 import { loadAnalyticsRules } from "../content/load.ts";
 import { type RuleCost, runBacktest } from "../kql/backtest.ts";
@@ -34,7 +34,7 @@ const DAY = 86_400_000;
 /** Normalized rows of a benign-only tenant, shaped as if ingested live (TimeGenerated = ingestion = EventTime). */
 export function benignRows(mailboxes: number, days: number, end: Date): Record<string, unknown>[] {
   const rows: Record<string, unknown>[] = [];
-  const ds = generateDataset({ mailboxes, days, end, seed: 15, attacks: false });
+  const ds = generateDataset({ mailboxes, days, end, seed: 15, attacks: false, behaviours: ALL_BEHAVIOURS_ON });
   for (const rec of ds.records()) {
     const r = normalizeRecord(rec, {
       subjects: "keep",

@@ -6,6 +6,7 @@ import { test } from "node:test";
 import { datasetCommand } from "../../connector/commands/dataset.ts";
 import { UsageError } from "../../connector/commands/types.ts";
 import {
+  ALL_BEHAVIOURS_ON,
   type AuditRecord,
   BEHAVIOURS,
   type BehaviourName,
@@ -40,19 +41,25 @@ const param = (r: AuditRecord, name: string) =>
 
 test("every behaviour adds records, and switching one off removes exactly its records", () => {
   const small = { days: 3 };
-  const all = records({}, small);
+  const all = records(ALL_BEHAVIOURS_ON, small);
   const allIds = new Set(all.map((r) => r.Id));
   const baseline = new Set(records(only(), small).map((r) => r.Id));
   for (const name of BEHAVIOURS) {
     const own = records(only(name), small).filter((r) => !baseline.has(r.Id));
     assert.ok(own.length > 0, `${name} generated nothing`);
-    const without = records({ [name]: false }, small);
+    const without = records({ ...ALL_BEHAVIOURS_ON, [name]: false }, small);
     assert.equal(without.length, all.length - own.length, name);
     assert.ok(
       without.every((r) => allIds.has(r.Id)),
       `${name}: switching it off changed other records`,
     );
   }
+});
+
+test("behaviours are on by default except those published outside the Audit.Exchange feed", () => {
+  const byDefault = records({});
+  assert.deepEqual(byDefault, records({ ...ALL_BEHAVIOURS_ON, "ediscovery-search": false }));
+  assert.ok(byDefault.every((r) => r.Workload === "Exchange"));
 });
 
 test("an unknown behaviour name is an error, not a silent no-op", () => {
@@ -63,7 +70,7 @@ test("an unknown behaviour name is an error, not a silent no-op", () => {
 });
 
 test("every generated record normalizes into a row", () => {
-  for (const r of records({})) {
+  for (const r of records(ALL_BEHAVIOURS_ON)) {
     const out = normalizeRecord(r, {
       subjects: "keep",
       keepAuditData: false,
