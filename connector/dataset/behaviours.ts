@@ -24,9 +24,15 @@
  * | travelling-user               | one user working a week from a hotel abroad, with a roaming phone                     |
  * | microsoft-system-actors       | Exchange's service host changing mailboxes and its discovery mailbox's permission     |
  * | imap-service-account          | a ticketing system polling its mailbox over IMAP every 15 minutes                     |
+ * | leaver-mailbox-forwarding     | a leaver's mailbox forwarded to their manager (SMTP address, or a recipient name from the admin center) |
  */
 import type { DayContext } from "./behaviour-types.ts";
-import { executiveAssistants, helpdeskPermissions, sharedMailboxes } from "./benign-delegation.ts";
+import {
+  executiveAssistants,
+  helpdeskPermissions,
+  leaverMailboxForwarding,
+  sharedMailboxes,
+} from "./benign-delegation.ts";
 import {
   benignInboxRules,
   dualStackIpv6,
@@ -65,6 +71,7 @@ const GENERATORS = {
   "travelling-user": travellingUser,
   "microsoft-system-actors": microsoftSystemActors,
   "imap-service-account": imapServiceAccount,
+  "leaver-mailbox-forwarding": leaverMailboxForwarding,
 } satisfies Record<string, (ctx: DayContext) => AuditRecord[]>;
 
 export type BehaviourName = keyof typeof GENERATORS;

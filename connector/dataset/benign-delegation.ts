@@ -202,3 +202,31 @@ export function helpdeskPermissions(ctx: DayContext): AuditRecord[] {
   }
   return out;
 }
+
+/**
+ * leaver-mailbox-forwarding: when someone leaves, the helpdesk forwards their mailbox to their manager. From
+ * PowerShell with an SMTP address; from the admin center as ForwardingAddress, the manager's recipient name
+ * (no @: the same shape as a forward to a mail contact).
+ */
+export function leaverMailboxForwarding(ctx: DayContext): AuditRecord[] {
+  const people = ctx.org.roles.everyday;
+  const helpdesk = ctx.org.roles.helpdesk;
+  const rng = rngFor(ctx.seed, "leaver", ctx.day);
+  if (people.length < 2 || !helpdesk.length) return [];
+  // A leaver every week in any tenant, plus about one a day per 1,000 mailboxes.
+  const count = (ctx.day % 7 === 1 ? 1 : 0) + (rng.chance(Math.min(1, ctx.org.people.length / 1000)) ? 1 : 0);
+  return Array.from({ length: count }, () => {
+    const leaver = rng.pick(people);
+    const manager = rng.pick(people.filter((p) => p !== leaver));
+    const viaAdminCenter = rng.chance(0.5);
+    const admin = actorOf(rng, rng.pick(helpdesk), CLIENTS.owa, rng.pick(OFFICE_EGRESS));
+    const by = viaAdminCenter ? { ...admin, appId: EXCHANGE_ADMIN_CENTER_APP_ID } : admin;
+    const identity = viaAdminCenter ? `${DN}/${alias(leaver)}` : leaver.upn;
+    const target: Record<string, string> = viaAdminCenter
+      ? { ForwardingAddress: manager.displayName }
+      : { ForwardingSmtpAddress: `smtp:${manager.upn}` };
+    const time = ctx.dayStart + rng.int(10, 16) * HOUR + rng.int(0, 59) * MINUTE;
+    const params = { Identity: identity, ...target, DeliverToMailboxAndForward: "True" };
+    return adminCmdlet({ rng, org: ctx.org, time }, "Set-Mailbox", by, params, identity);
+  });
+}

@@ -227,3 +227,21 @@ test("exo-audit dataset --without and --no-attacks write a tenant without those 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a leaver's mailbox is forwarded inside the organisation, by SMTP address or by recipient name", () => {
+  // About one leaver a day per 1,000 mailboxes: a larger tenant shows both ways.
+  const baseline = new Set(records(only(), { mailboxes: 400 }).map((r) => r.Id));
+  const own = records(only("leaver-mailbox-forwarding"), { mailboxes: 400 }).filter((r) => !baseline.has(r.Id));
+  assert.ok(own.length > 0 && own.every((r) => r.Operation === "Set-Mailbox"));
+  for (const r of own) {
+    const smtp = param(r, "ForwardingSmtpAddress");
+    assert.ok(smtp === undefined || /^smtp:[^@]+@contoso\.com$/.test(smtp), smtp);
+    assert.equal(param(r, "DeliverToMailboxAndForward"), "True");
+  }
+  const byName = own.filter((r) => param(r, "ForwardingAddress") !== undefined);
+  assert.ok(
+    byName.every(
+      (r) => !String(param(r, "ForwardingAddress")).includes("@") && r.AppId === EXCHANGE_ADMIN_CENTER_APP_ID,
+    ),
+  );
+});
