@@ -96,6 +96,8 @@ function replayTime(row: Record<string, unknown>): number {
   return Number.isNaN(t) ? Number.NaN : t;
 }
 
+const at = (v: unknown) => (typeof v === "string" ? Date.parse(v) : Number.NaN);
+
 /** Rows of a stored table as they would have arrived live: TimeGenerated and ingestion time = event time. */
 export function replayRows(rows: readonly Record<string, unknown>[]): ReplayTable {
   const timed = rows
@@ -103,6 +105,8 @@ export function replayRows(rows: readonly Record<string, unknown>[]): ReplayTabl
     .filter((x) => !Number.isNaN(x.t))
     .sort((a, b) => a.t - b.t);
   const out = timed.map(({ row, t }) => {
+    // Rows already shaped as live (a benchmark's generated tenant) are used as they are: no copy of 10^5 rows.
+    if (!("_TimeReceived" in row) && at(row.TimeGenerated) === t && at(row._IngestionTime) === t) return row;
     const iso = new Date(t).toISOString();
     const { _TimeReceived: _received, ...rest } = row;
     return { ...rest, TimeGenerated: iso, _IngestionTime: iso };

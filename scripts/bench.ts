@@ -40,6 +40,7 @@ const MODULES = [
   "validate",
   "kql-engine",
   "scale-out",
+  "detections",
 ] as const;
 
 function fmt(n: number): string {

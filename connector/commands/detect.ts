@@ -25,7 +25,7 @@ With --from and --to it backtests instead: it replays every scheduled run of eve
 (runs at each multiple of the rule's queryFrequency, NRT rules every ${NRT_LOOKBACK_MS / 60_000} minutes), each over
 its queryPeriod, as if the rows had arrived live at their event time (TimeGenerated and ingestion_time() =
 EventTime, now() = the run time), and prints the alerts of every run with the run's time. Use it to see
-what the rules would have raised over imported history (docs/tuning.md, backtesting).
+what the rules would have raised over imported history (docs/kql-engine.md, backtesting).
 
 Options:
   --data-dir DIR   data directory holding workspace/<Table>.ndjson (default: .data)

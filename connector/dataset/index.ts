@@ -1,16 +1,25 @@
 /**
- * Deterministic generator of a small organisation's Exchange audit records over several days: everyday
- * activity plus the attack stories in `attacks.ts`. The same options always give the same records (ids
+ * Deterministic generator of an organisation's Exchange audit records over several days: everyday activity
+ * (`background.ts`), the realistic benign behaviours that trouble detections (`behaviours.ts`, each with a
+ * switch) and the attack stories in `attacks.ts`. The same options always give the same records (ids
  * included), so tests, `npm start` and benchmarks can rely on it; it scales with `mailboxes` and `days`
  * and yields day by day, so memory stays bounded by one day of records.
  */
 import { attackRecords, STORIES } from "./attacks.ts";
 import { delegateDay, personDay, systemAndAdminDay } from "./background.ts";
+import { type BehaviourSwitches, benignDay, checkBehaviours } from "./behaviours.ts";
 import { buildOrganisation, type Organisation } from "./org.ts";
 import type { AuditRecord } from "./records.ts";
 
 export type { AuditRecord } from "./records.ts";
 export { ATTACKER_IPS, ROGUE_APP_ID, STORIES } from "./attacks.ts";
+export {
+  ALL_BEHAVIOURS_ON,
+  BEHAVIOURS,
+  type BehaviourName,
+  type BehaviourSwitches,
+  OFF_BY_DEFAULT,
+} from "./behaviours.ts";
 
 const DAY = 86_400_000;
 
@@ -25,6 +34,8 @@ export interface DatasetOptions {
   end?: Date;
   /** Include the attack stories (default true). */
   attacks?: boolean;
+  /** Realistic benign behaviours (behaviours.ts): on unless switched off here (OFF_BY_DEFAULT: off unless on). */
+  behaviours?: BehaviourSwitches;
 }
 
 export interface Dataset {
@@ -56,6 +67,7 @@ export function generateDataset(options: DatasetOptions = {}): Dataset {
   const start = end - days * DAY;
   const organisation = buildOrganisation(seed, mailboxes);
   const withAttacks = options.attacks ?? true;
+  checkBehaviours(options.behaviours);
 
   function* records(): Generator<AuditRecord> {
     for (let day = 0; day < days; day++) {
@@ -64,6 +76,7 @@ export function generateDataset(options: DatasetOptions = {}): Dataset {
       for (const person of organisation.people) batch.push(...personDay(seed, organisation, person, day, dayStart));
       batch.push(...delegateDay(seed, organisation, day, dayStart));
       batch.push(...systemAndAdminDay(seed, organisation, day, dayStart));
+      for (const r of benignDay({ seed, org: organisation, day, dayStart }, options.behaviours)) batch.push(r);
       if (withAttacks && day === days - 1) batch.push(...attackRecords(seed, organisation, end));
       const inRange = batch.filter((r) => {
         const t = Date.parse(`${r.CreationTime}Z`);

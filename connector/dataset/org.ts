@@ -1,5 +1,6 @@
 /** The synthetic organisation behind the demo dataset: people, their devices, networks and admins. */
 import { type Rng, rngFor } from "./random.ts";
+import { buildRoles, type Roles } from "./roles.ts";
 
 export interface Person {
   upn: string;
@@ -24,6 +25,8 @@ export interface Organisation {
   /** Shared mailboxes people are delegates of: owner -> delegate. */
   delegations: { mailbox: Person; delegate: Person }[];
   officeIps: string[];
+  /** Who plays which realistic benign behaviour (roles.ts). */
+  roles: Roles;
 }
 
 const FIRST = [
@@ -139,5 +142,7 @@ export function buildOrganisation(seed: number, mailboxes: number): Organisation
   for (let i = 3; i + 1 < people.length && delegations.length < Math.max(1, Math.floor(mailboxes / 10)); i += 7) {
     delegations.push({ mailbox: people[i] as Person, delegate: people[i + 1] as Person });
   }
-  return { tenantId: rng.guid(), domain, people, admins, delegations, officeIps };
+  const tenantId = rng.guid();
+  const roles = buildRoles(seed, people, admins, domain);
+  return { tenantId, domain, people, admins, delegations, officeIps, roles };
 }

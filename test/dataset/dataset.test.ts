@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ATTACKER_IPS, generateDataset, ROGUE_APP_ID } from "../../connector/dataset/index.ts";
+import { ATTACKER_IPS, type AuditRecord, generateDataset, ROGUE_APP_ID } from "../../connector/dataset/index.ts";
 
 const END = new Date("2026-03-10T18:00:00Z");
 
@@ -30,27 +30,33 @@ test("records are unique by Id, in event-time order and inside the dataset's tim
 });
 
 test("every attack story is present in the last day", () => {
-  const records = [...generateDataset({ end: END }).records()];
+  const ds = generateDataset({ end: END });
+  const records = [...ds.records()];
   const last = records.filter((r) => Date.parse(`${r.CreationTime}Z`) > END.getTime() - 86_400_000);
   const ops = (op: string) => last.filter((r) => r.Operation === op);
-  const rule = ops("New-InboxRule")[0];
+  const from = (ip: string) => (r: AuditRecord) => String(r.ClientIPAddress ?? r.ClientIP).startsWith(ip);
+  const rule = ops("New-InboxRule").find(from(ATTACKER_IPS.hijack));
   assert.ok(rule, "forwarding inbox rule");
   assert.match(String(rule.ClientIP), new RegExp(`^${ATTACKER_IPS.hijack.replace(/\./g, "\\.")}:\\d+$`));
   assert.ok((rule.Parameters as { Name: string }[]).some((p) => p.Name === "ForwardTo"));
-  assert.equal(ops("HardDelete").length, 8);
+  assert.equal(ops("HardDelete").filter(from(ATTACKER_IPS.deleteSend)).length, 8);
   assert.ok(ops("MailItemsAccessed").some((r) => r.ClientAppId === ROGUE_APP_ID));
-  assert.equal(ops("Add-MailboxPermission").length, 1);
-  assert.equal(ops("Remove-MailboxPermission").length, 1);
+  const ceo = ds.organisation.people[1]?.upn;
+  assert.equal(ops("Add-MailboxPermission").filter((r) => r.ObjectId === ceo).length, 1);
+  assert.equal(ops("Remove-MailboxPermission").filter((r) => r.ObjectId === ceo).length, 1);
   assert.equal(ops("Set-MailboxAuditBypassAssociation").length, 1);
   assert.equal(ops("New-MailboxExportRequest").length, 1);
-  const legacy = ops("MailboxLogin").filter((r) => /POP3|IMAP4/.test(String(r.ClientInfoString)));
+  const legacy = ops("MailboxLogin").filter(from(ATTACKER_IPS.legacy));
   assert.equal(legacy.length, 3);
-  assert.ok(legacy.every((r) => r.SessionId === undefined));
+  assert.ok(legacy.every((r) => /POP3|IMAP4/.test(String(r.ClientInfoString)) && r.SessionId === undefined));
 });
 
 test("attacks can be left out for a clean baseline", () => {
   const records = [...generateDataset({ end: END, attacks: false }).records()];
-  assert.ok(!records.some((r) => r.Operation === "New-InboxRule" || r.Operation === "HardDelete"));
+  const attackerIps = Object.values(ATTACKER_IPS);
+  assert.ok(!records.some((r) => attackerIps.some((ip) => String(r.ClientIPAddress ?? r.ClientIP).startsWith(ip))));
+  assert.ok(!records.some((r) => r.ClientAppId === ROGUE_APP_ID));
+  assert.ok(!records.some((r) => /AuditBypass|ExportRequest/.test(r.Operation)));
 });
 
 test("the dataset scales with mailboxes and days", () => {

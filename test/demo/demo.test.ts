@@ -3,35 +3,11 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { parse } from "yaml";
 import { runDemo } from "../../connector/demo/run-demo.ts";
+import { ruleName, STORY_RULES } from "../support/attack-stories.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "exo-demo-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-/** The analytics rules each attack story of the dataset must raise (by rule file). */
-const EXPECTED: Record<string, string[]> = {
-  "session-hijack": [
-    "concurrent-sessions-from-different-networks",
-    "inbox-rule-forwards-outside-organization",
-    "inbox-rule-hides-mail",
-    "sensitive-folder-permission-granted",
-    "mailbox-change-from-new-network-session",
-  ],
-  "delete-then-send": ["mass-delete-and-send-in-session"],
-  "rogue-app-mail-access": ["mail-accessed-by-new-application"],
-  "fullaccess-granted-then-removed": [
-    "mailbox-fullaccess-permission-granted",
-    "mailbox-permission-granted-then-removed",
-  ],
-  "audit-bypass": ["mailbox-audit-bypass-enabled"],
-  "mailbox-export": ["mailbox-export-or-search-copy"],
-  "legacy-protocol-logins": ["legacy-protocol-mailbox-access"],
-};
-
-const ruleName = (file: string) =>
-  (parse(readFileSync(new URL(`../../analytics-rules/${file}.yaml`, import.meta.url), "utf8")) as { name: string })
-    .name;
 
 test("npm start's demo delivers every served record exactly once and raises an alert for every attack story", {
   timeout: 180_000,
@@ -50,7 +26,7 @@ test("npm start's demo delivers every served record exactly once and raises an a
   assert.equal(summary.gaps, 0);
   assert.ok(summary.sessions > 10);
   const fired = new Set(summary.alerts.map((a) => a.rule));
-  for (const [story, files] of Object.entries(EXPECTED)) {
+  for (const [story, files] of Object.entries(STORY_RULES)) {
     for (const file of files) assert.ok(fired.has(ruleName(file)), `story ${story}: rule ${file} did not fire`);
   }
   // The workspace emulator holds the health heartbeat of the run.
