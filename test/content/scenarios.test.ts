@@ -38,7 +38,7 @@ interface Scenario {
   import?: string;
   /** Consecutive scheduled runs: each sees only the rows ingested by its `now` (`_IngestionTime`, else TimeGenerated). */
   runs?: { now: string; expect: Expect }[];
-  /** Rows of the ExchangeAuditAllowList function for this scenario (the shipped body is empty). */
+  /** Rows of the tenant allow-list (`ExchangeAuditAllowList`) for this scenario; the shipped one is empty. */
   allowList?: { Kind: string; Value: string }[];
   tables?: Record<string, Record<string, unknown>[] | null>;
   expect?: Expect;
@@ -101,14 +101,12 @@ function arrivedBy(tables: Tables, now: Date): Tables {
 
 const functions = parserFunctionDefs();
 
-/** The parser functions with ExchangeAuditAllowList holding `entries` (as a tenant would fill it). */
-function withAllowList(entries: Scenario["allowList"]): typeof functions {
-  if (!entries?.length) return functions;
-  const lit = (v: string) => `'${v.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
-  const rows = entries.map((e) => `${lit(e.Kind)}, ${lit(e.Value)}`).join(", ");
-  return functions.map((f) =>
-    f.name === "ExchangeAuditAllowList" ? { ...f, body: `datatable(Kind: string, Value: string)[${rows}]` } : f,
-  );
+/** The parser functions with `ExchangeAuditAllowList` returning the scenario's rows instead of the shipped empty list. */
+function functionsWithAllowList(allowList: Scenario["allowList"]): typeof functions {
+  if (!allowList) return functions;
+  const rows = allowList.map((r) => `${JSON.stringify(r.Kind)}, ${JSON.stringify(r.Value)}`).join(",\n");
+  const body = `datatable(Kind: string, Value: string)[\n${rows}\n]`;
+  return functions.map((f) => (f.name === "ExchangeAuditAllowList" ? { ...f, body } : f));
 }
 const schemas = new Map(allTables().map((t) => [t.Name, new Set(t.Properties.map((p) => p.Name))]));
 
@@ -188,7 +186,7 @@ function register(folder: string, file: string, query: string, rule: AnalyticsRu
   for (const s of scenarios) {
     const run = (tables: Tables, now: Date): Row[] => {
       const timeRange = rule ? ruleWindow(rule, now) : undefined;
-      return executeQuery(query, { tables, now, functions: withAllowList(s.allowList), timeRange }).rows;
+      return executeQuery(query, { tables, now, functions: functionsWithAllowList(s.allowList), timeRange }).rows;
     };
     test(`${file}: ${s.name}`, () => {
       checkFixtureColumns(s.tables);
@@ -218,8 +216,12 @@ function register(folder: string, file: string, query: string, rule: AnalyticsRu
   if (rule && rule.kind === "Scheduled" && /\bExchangeAudit_CL\b/.test(query)) {
     for (const s of scenarios.filter((x) => x.kind === "attack" && x.now && !x.import)) {
       const run = (tables: Tables, now: Date): Row[] =>
-        executeQuery(query, { tables, now, functions: withAllowList(s.allowList), timeRange: ruleWindow(rule, now) })
-          .rows;
+        executeQuery(query, {
+          tables,
+          now,
+          functions: functionsWithAllowList(s.allowList),
+          timeRange: ruleWindow(rule, now),
+        }).rows;
       test(`${file}: ${s.name}, imported as 8-day-old history, raises no alert`, () => {
         const now = new Date(s.now ?? "");
         const tables = Object.fromEntries(Object.entries(s.tables ?? {}).map(([k, v]) => [k, v ?? []]));
