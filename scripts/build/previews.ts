@@ -4,27 +4,21 @@
  *
  * | situation            | result                                                               |
  * | -------------------- | -------------------------------------------------------------------- |
- * | Chromium available   | two PNGs per workbook in `<out>/dist/solution/Workbooks/Images/Preview/` |
+ * | Chromium available   | two PNGs per workbook in `<out>/dist/solution/Workbooks/Images/Preview/`, copied to the export's `Workbooks/Images/Preview/` |
  * | Chromium missing     | nothing written; `skipped` says why (the build prints it, exit 0)    |
  * | an item fails to run | thrown: a preview must not show an error                             |
  */
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { runDemo } from "../../connector/demo/run-demo.ts";
 import { renderWorkbooks, writePage } from "../../connector/workbook/index.ts";
 import { findChromium, launch } from "./browser.ts";
+import { workbookKey } from "./content-mapping.ts";
 
 export const PREVIEW_DIR = join("dist", "solution", "Workbooks", "Images", "Preview");
-
-/** `exchange-session-investigation.json` → `ExchangeSessionInvestigation`. */
-export function workbookKey(file: string): string {
-  return basename(file, ".json")
-    .split(/[^A-Za-z0-9]+/)
-    .filter(Boolean)
-    .map((w) => w[0]!.toUpperCase() + w.slice(1))
-    .join("");
-}
+/** The same images where the Azure-Sentinel repository keeps them (its WorkbooksMetadata.json names them). */
+export const UPSTREAM_PREVIEW_DIR = join("dist", "azure-sentinel", "Workbooks", "Images", "Preview");
 
 /** Content Hub's names of a workbook's preview images (dark theme first, as WorkbooksMetadata lists them). */
 export function previewImageNames(file: string): [string, string] {
@@ -49,7 +43,9 @@ export async function writePreviews(root: string, out: string): Promise<PreviewR
   try {
     await runDemo({ dataDir: work, mailboxes: 25, days: 3, seed: 1 });
     const dir = join(out, PREVIEW_DIR);
+    const upstream = join(out, UPSTREAM_PREVIEW_DIR);
     mkdirSync(dir, { recursive: true });
+    mkdirSync(upstream, { recursive: true });
     const written: string[] = [];
     for (const theme of ["dark", "light"] as const) {
       const pages = await renderWorkbooks(files, { dataDir: work, now: new Date(), theme });
@@ -60,6 +56,7 @@ export async function writePreviews(root: string, out: string): Promise<PreviewR
         const path = join(dir, theme === "dark" ? black : white);
         await tab.screenshot({ path: path as `${string}.png` });
         await tab.close();
+        copyFileSync(path, join(upstream, basename(path)));
         written.push(path);
       }
     }

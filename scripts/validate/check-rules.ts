@@ -6,7 +6,7 @@
 import type { AnalyticsRule, HuntingQuery } from "../../kql/content/load.ts";
 import { type CheckContext, checkQuery, type Doc, report } from "./context.ts";
 import { MAX_SCHEDULE_MS, MIN_SCHEDULE_MS, parseDuration } from "./durations.ts";
-import { checkEntityMappings, entityColumns } from "./entities.ts";
+import { checkAppIdColumnTypes, checkEntityMappings, entityColumns } from "./entities.ts";
 import { checkMitre } from "./mitre.ts";
 import { checkSchema } from "./schema.ts";
 import type { FieldPath } from "./types.ts";
@@ -82,7 +82,7 @@ export function checkAnalyticsRule(ctx: CheckContext, doc: Doc<AnalyticsRule>): 
       });
     }
   }
-  checkOutputColumns(ctx, doc, query, used);
+  checkOutputColumns(ctx, doc, query, used, rule.entityMappings);
 }
 
 /** Validates one hunting query file. */
@@ -90,7 +90,7 @@ export function checkHuntingQuery(ctx: CheckContext, doc: Doc<HuntingQuery>): vo
   for (const p of checkSchema("hunting-query", doc.data)) report(ctx, doc, p.path, p.message);
   checkCommon(ctx, doc);
   const query = typeof doc.data.query === "string" ? doc.data.query : "";
-  checkOutputColumns(ctx, doc, query, entityColumns(doc.data.entityMappings));
+  checkOutputColumns(ctx, doc, query, entityColumns(doc.data.entityMappings), doc.data.entityMappings);
 }
 
 function checkCommon(ctx: CheckContext, doc: Doc<AnalyticsRule | HuntingQuery>): void {
@@ -105,10 +105,12 @@ function checkOutputColumns(
   doc: Doc<unknown>,
   query: string,
   used: { path: FieldPath; column: string }[],
+  entityMappings?: unknown,
 ): void {
   if (query === "") return;
   checkQuery(ctx, doc, ["query"], query, {
-    onColumns: (columns) => {
+    onColumns: (columns, types) => {
+      for (const p of checkAppIdColumnTypes(entityMappings, types)) report(ctx, doc, p.path, p.message);
       if (!columns) {
         if (used.length > 0) report(ctx, doc, ["query"], "the query does not return a table, so nothing can be mapped");
         return;

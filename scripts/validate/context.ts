@@ -49,7 +49,7 @@ export function checkQuery(
   options: {
     /** Maps an offset in `text` back to the string value (after substitutions or prefixes). */
     toOriginal?: (offset: number) => number;
-    onColumns?: (columns: Set<string> | null) => void;
+    onColumns?: (columns: Set<string> | null, types: Map<string, string>) => void;
     functionName?: string;
   } = {},
 ): void {
@@ -62,7 +62,10 @@ export function checkQuery(
         const offset = toOriginal(e.start);
         report(ctx, doc, path, `KQL: ${e.message}`, doc.map.positionInString(path, Math.max(0, offset)));
       }
-      onColumns?.(columns ? new Set(columns.map((c) => c.name)) : null);
+      onColumns?.(
+        columns ? new Set(columns.map((c) => c.name)) : null,
+        new Map((columns ?? []).map((c) => [c.name, c.type])),
+      );
     },
   });
 }

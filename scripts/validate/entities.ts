@@ -80,3 +80,29 @@ export function entityColumns(mappings: unknown): { path: FieldPath; column: str
   });
   return out;
 }
+
+/**
+ * `CloudApplication.AppId` is the integer id of a Defender for Cloud Apps application: an Entra application (client)
+ * id is a GUID, held in a string or guid column, and does not map (Sentinel drops the entity, and incidents grouped by
+ * it do not group). Such a column goes to `CloudApplication.Name` and a custom detail instead.
+ */
+export function checkAppIdColumnTypes(
+  mappings: unknown,
+  types: Map<string, string>,
+): { path: FieldPath; message: string }[] {
+  if (!Array.isArray(mappings)) return [];
+  const problems: { path: FieldPath; message: string }[] = [];
+  (mappings as Partial<EntityMapping>[]).forEach((m, i) => {
+    if (m?.entityType !== "CloudApplication") return;
+    (Array.isArray(m.fieldMappings) ? m.fieldMappings : []).forEach((f, j) => {
+      if (f?.identifier !== "AppId" || typeof f.columnName !== "string") return;
+      const type = types.get(f.columnName);
+      if (type === undefined || type === "int" || type === "long") return;
+      problems.push({
+        path: ["entityMappings", i, "fieldMappings", j, "columnName"],
+        message: `column '${f.columnName}' (${type}) holds an application GUID, but CloudApplication.AppId is the integer Defender for Cloud Apps app id: map the app to Name and keep the GUID as a custom detail`,
+      });
+    });
+  });
+  return problems;
+}

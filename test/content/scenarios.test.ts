@@ -38,9 +38,9 @@ interface Scenario {
   import?: string;
   /** Consecutive scheduled runs: each sees only the rows ingested by its `now` (`_IngestionTime`, else TimeGenerated). */
   runs?: { now: string; expect: Expect }[];
-  tables?: Record<string, Record<string, unknown>[] | null>;
   /** Rows of the tenant allow-list (`ExchangeAuditAllowList`) for this scenario; the shipped one is empty. */
   allowList?: { Kind: string; Value: string }[];
+  tables?: Record<string, Record<string, unknown>[] | null>;
   expect?: Expect;
 }
 

@@ -27,6 +27,11 @@ const EXPECTED: Expected[] = [
     message: /MailboxOwnerSmtp.*does not refer/,
     at: "MailboxOwnerSmtp",
   },
+  {
+    file: `${R}cloud-application-guid-appid.yaml`,
+    field: "entityMappings[2].fieldMappings[0].columnName",
+    message: /'ClientAppId' \(string\) holds an application GUID.*integer Defender for Cloud Apps app id/,
+  },
   { file: `${R}bad-technique.yaml`, field: "relevantTechniques[0]", message: /T1649 is not in the Sentinel/ },
   { file: `${R}technique-without-tactic.yaml`, field: "relevantTechniques[1]", message: /T1098 needs.*Persistence/ },
   {

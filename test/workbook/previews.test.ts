@@ -4,13 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { findChromium } from "../../scripts/build/browser.ts";
-import { PREVIEW_DIR, previewImageNames, workbookKey, writePreviews } from "../../scripts/build/previews.ts";
+import { workbookKey } from "../../scripts/build/content-mapping.ts";
+import { PREVIEW_DIR, previewImageNames, UPSTREAM_PREVIEW_DIR, writePreviews } from "../../scripts/build/previews.ts";
 
-test("preview image names follow Content Hub's <Key>Black.png / <Key>White.png", () => {
-  assert.equal(workbookKey("workbooks/exchange-session-investigation.json"), "ExchangeSessionInvestigation");
+test("preview image names follow Content Hub's <Key>Black.png / <Key>White.png with the WorkbooksMetadata key", () => {
+  assert.equal(workbookKey("workbooks/exchange-session-investigation.json"), "ExoAuditExchangeSessionInvestigation");
   assert.deepEqual(previewImageNames("a/exchange-audit-connector-health.json"), [
-    "ExchangeAuditConnectorHealthBlack.png",
-    "ExchangeAuditConnectorHealthWhite.png",
+    "ExoAuditExchangeAuditConnectorHealthBlack.png",
+    "ExoAuditExchangeAuditConnectorHealthWhite.png",
   ]);
 });
 
@@ -32,6 +33,8 @@ test("the build draws a dark and a light PNG of a workbook over the demo data", 
     assert.equal(darkPng.subarray(1, 4).toString(), "PNG");
     assert.ok(darkPng.length > 20_000, "a drawn page, not a blank one");
     assert.notDeepEqual(darkPng, lightPng);
+    // the export keeps the same files where its WorkbooksMetadata.json names them
+    assert.deepEqual(readFileSync(join(root, UPSTREAM_PREVIEW_DIR, black)), darkPng);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
