@@ -11,7 +11,7 @@
  * | time range (4) | `{T:label}`            | "Last 7 days"                                             |
  * | dropdown (2)   | `{P}`                  | values quoted with `quote`, joined by `delimiter`          |
  * | any            | `{P:label}`            | the selected label (the value when there is none)          |
- * | text (1)...    | `{P}`, `{P:value}`     | the value as given                                         |
+ * | text (1)...    | `{P}`, `{P:value}`     | the value as given (a text parameter with a query: its first cell) |
  * | undeclared     | `{P}`                  | left as is, as the portal does                             |
  *
  * A parameter without a value is empty (""), so `isempty('{P}')` holds; items that reference a required
@@ -42,6 +42,7 @@ export type ParamValues = Map<string, ParamValue>;
 
 export const TIME_RANGE = 4;
 export const DROPDOWN = 2;
+export const TEXT = 1;
 
 /** Bin sizes a time chart may use, in milliseconds, with their KQL text. */
 const GRAINS: [number, string][] = [

@@ -23,6 +23,7 @@ import {
   type ParamValue,
   type ParamValues,
   substitute,
+  TEXT,
   TIME_RANGE,
   timeRangeValue,
 } from "./params.ts";
@@ -165,12 +166,28 @@ function resolveOne(decl: ParamDecl, state: State): ParamValue {
   const options = decl.type === DROPDOWN && decl.query ? dropdownOptions(decl, state) : [];
   let values: string[];
   if (given !== undefined) values = decl.multiSelect ? given.split(",").map((v) => v.trim()) : [given];
+  // A text parameter with a query takes the first cell of its result (the portal's "query" text parameter,
+  // e.g. a hidden value computed from other parameters).
+  else if (decl.type === TEXT && decl.query) values = [firstCell(decl, state)];
   else if (decl.defaultValue !== undefined && decl.defaultValue !== null)
     values = Array.isArray(decl.defaultValue) ? decl.defaultValue.map(String) : [String(decl.defaultValue)];
   else values = options.filter((o) => o.selected).map((o) => o.value);
   if (!decl.multiSelect) values = values.slice(0, 1);
   const labels = values.map((v) => options.find((o) => o.value === v)?.label ?? v);
   return { values: values.length ? values : [""], label: labels.join(", ") };
+}
+
+/** The first cell of a text parameter's query ("" when it returns nothing or waits for a required parameter). */
+function firstCell(decl: ParamDecl, state: State): string {
+  if (missingRequired(decl.query!, state.decls, state.values).length) return "";
+  const query = substitute(decl.query!, state.decls, state.values, true);
+  const { columns, rows } = state.opts.execute(query, {
+    tables: state.opts.tables,
+    now: state.opts.now,
+    functions: state.opts.functions,
+  });
+  const first = rows[0]?.[columns[0]?.name ?? ""];
+  return first === undefined || first === null ? "" : String(state.opts.toJson(first));
 }
 
 /** Rows of a dropdown's query: `value`, `label`, `selected` columns, else the first two columns. */

@@ -145,6 +145,8 @@ describe("investigate a Purview export imported with exo-audit import", () => {
       InternetMessageId: id,
       Subject: "Q1 wire instructions",
       SenderFromAddress: "cfo@contoso.com",
+      // EmailEvents has one row per recipient: the join is on message id and recipient (the mailbox's owner)
+      RecipientEmailAddress: "Tony.Hawks@contoso.com",
       NetworkMessageId: "6b1f0c9e-0000-4000-8000-000000000001",
       EmailDirection: "Inbound",
       DeliveryLocation: "Inbox/folder",
