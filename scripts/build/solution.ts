@@ -6,7 +6,6 @@
  * `variables.solutionId` holds `<publisherId>.<offerId>` and everything else reads it through
  * `_solutionId` = `[variables('solutionId')]` (validSolutionID; IDs-Should-Be-Derived-From-ResourceIDs).
  */
-import { basename } from "node:path";
 import type { AnalyticsRule, HuntingQuery, ParserFunction, Workbook } from "../../kql/content/load.ts";
 import { API_VERSIONS, DEPLOYMENT_TEMPLATE_SCHEMA } from "./api-versions.ts";
 import { workbookTables, workbookTitle } from "./content-mapping.ts";
