@@ -44,6 +44,8 @@ export class FileDedupStore implements DedupStore {
   private loading: Promise<void> | undefined;
   private flushing: Promise<void> = Promise.resolve();
   private evictionWarned = false;
+  /** Retention cutoff day the shard files were last pruned for: pruning lists the folder, once a day is enough. */
+  private prunedFor: string | undefined;
 
   constructor(dir: string, options: FileDedupStoreOptions = {}) {
     this.dir = dir;
@@ -194,6 +196,8 @@ export class FileDedupStore implements DedupStore {
 
   private async deleteExpiredFiles(): Promise<void> {
     const cutoff = this.cutoffDay();
+    if (this.prunedFor === cutoff) return;
+    this.prunedFor = cutoff;
     for (const f of await readdir(this.dir).catch(() => [] as string[])) {
       const day = SHARD.exec(f)?.[1];
       if (day && day < cutoff) await rm(join(this.dir, f), { force: true }).catch(() => {});
