@@ -242,7 +242,16 @@ export async function collectContentType(deps: CollectDeps, options: CollectOpti
         pending: pending.length,
       });
       // Nothing new (most polls of continuous mode): no readers, batcher or progress tracker to set up.
-      const windowOk = pending.length === 0 || (await collectBlobs(pending, listed.length, window)).ok;
+      // The last acknowledged batch of a window that is then complete commits it as complete at once: without
+      // this, the poll would write the same cursor twice (the batch's commit, then listedUntil at the end).
+      const finish = live
+        ? (c: Cursor) =>
+            isWindowComplete(c, listed) && !advanceCursor(c, listed, now(), policyOf(c), options.stopAt)
+              ? markComplete(c, listed)
+              : c
+        : undefined;
+      const windowOk =
+        pending.length === 0 || (await collectBlobs(pending, listed.length, window, "cursor", finish)).ok;
       if (!windowOk || signal.aborted) {
         result.stopped = signal.aborted && !internal.signal.aborted;
         break;
@@ -393,12 +402,15 @@ export async function collectContentType(deps: CollectDeps, options: CollectOpti
     listedCount: number,
     window: TimeWindow,
     mode: "cursor" | "sweep" = "cursor",
+    finish?: (snapshot: Cursor) => Cursor,
   ): Promise<{ ok: boolean; newRows: Map<string, number> }> {
     const tracker = new ProgressTracker(cursor!);
     const newRows = new Map<string, number>();
     const inFlight = new Set<string>();
     const dedupLock = new Mutex();
     let blobsDone = listedCount - pending.length;
+    // Set once every reader finished: the batches acknowledged from then on are the window's last.
+    let readingDone = false;
     const onAck = async (batch: AckedBatch) => {
       if (batch.report) {
         result.rowsOut += batch.report.accepted;
@@ -428,7 +440,10 @@ export async function collectContentType(deps: CollectDeps, options: CollectOpti
         log.warn("could not persist de-duplication ids; duplicates may pass after a restart", { error: err });
       }
       // A sweep's progress lives in the DedupStore (records and blobs remembered), not in the cursor's window.
-      if (mode === "cursor") await save(tracker.snapshot());
+      if (mode === "cursor") {
+        const snapshot = tracker.snapshot();
+        await save(readingDone && finish ? finish(snapshot) : snapshot);
+      }
       blobsDone += batch.marks.filter((m) => m.complete).length;
       options.onProgress?.({ window, blobsListed: listedCount, blobsDone, rowsOut: result.rowsOut });
     };
@@ -493,6 +508,7 @@ export async function collectContentType(deps: CollectDeps, options: CollectOpti
     const width = mode === "sweep" ? 1 : (options.concurrency ?? 4);
     const workers = Array.from({ length: Math.max(1, Math.min(width, pending.length)) }, worker);
     await Promise.all(workers);
+    readingDone = ok && !signal.aborted;
     // Drain: what was read (also when stopping) is sent and committed, unless delivery already failed.
     if (!batcher.failure) await batcher.flush().catch(() => {});
     if (batcher.failure) {

@@ -3,11 +3,12 @@
  * content-hash etags for optimistic concurrency between processes sharing the folder.
  */
 import { createHash } from "node:crypto";
-import { mkdir, open, readFile, rm, stat } from "node:fs/promises";
+import { mkdir, open, readFile, rm, stat, unlink } from "node:fs/promises";
+import type { BigIntStats } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { cursorProblems } from "../pipeline/cursor.ts";
-import { StateWriteError, describeFsError, writeFileAtomic } from "./atomic-file.ts";
+import { StateWriteError, describeFsError, writeAll, writeFileAtomic } from "./atomic-file.ts";
 import { CheckpointConflictError } from "./types.ts";
 import type { CheckpointStore, Cursor, CursorKey, StoredCursor } from "./types.ts";
 
@@ -43,9 +44,31 @@ const OWNERLESS_LOCK_MS = 1_000;
  * a string = the stored checkpoint must still have that etag, else `CheckpointConflictError`. Write failures
  * (disk full, read-only folder) throw `StateWriteError` and leave the previous checkpoint untouched.
  */
+/**
+ * Identity of one version of a file. Every save renames a new file over it: another inode while this one is in
+ * use, and another modification time. (Not ctime: the rename changes it after the writer took its stats.)
+ */
+const versionOf = (s: BigIntStats) => `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}`;
+
+/** The file's version, or null when it does not exist. */
+async function fileVersion(path: string): Promise<string | null> {
+  try {
+    return versionOf(await stat(path, { bigint: true }));
+  } catch (err) {
+    if ((err as { code?: string }).code === "ENOENT") return null;
+    throw err;
+  }
+}
+
 export class FileCheckpointStore implements CheckpointStore {
   readonly dir: string;
   private ready: Promise<void> | undefined;
+  /**
+   * The checkpoint files this process last read or wrote: their version (see versionOf), bytes and etag. A
+   * continuous run loads and conditionally saves the same file every poll; while the file is still the version
+   * known here, a stat replaces reading and hashing it. Any other writer replaces the file, which changes it.
+   */
+  private readonly known = new Map<string, { version: string; bytes: string; etag: string }>();
 
   constructor(dir: string) {
     this.dir = dir;
@@ -59,8 +82,22 @@ export class FileCheckpointStore implements CheckpointStore {
   async load(key: CursorKey): Promise<StoredCursor | null> {
     const path = this.pathOf(key);
     let bytes: string;
+    let etag: string;
     try {
-      bytes = await readFile(path, "utf8");
+      const version = await fileVersion(path);
+      if (version === null) {
+        this.known.delete(path);
+        return null;
+      }
+      const known = this.known.get(path);
+      if (known?.version === version) ({ bytes, etag } = known);
+      else {
+        this.known.delete(path);
+        bytes = await readFile(path, "utf8");
+        etag = etagOf(bytes);
+        // Remembered only when the file did not change while it was read.
+        if ((await fileVersion(path)) === version) this.known.set(path, { version, bytes, etag });
+      }
     } catch (err) {
       if ((err as { code?: string }).code === "ENOENT") return null;
       const { reason } = describeFsError(err);
@@ -79,7 +116,7 @@ export class FileCheckpointStore implements CheckpointStore {
     if (problems.length > 0) {
       throw new CheckpointCorruptError(`checkpoint ${path} is invalid: ${problems.join("; ")}`);
     }
-    return { cursor: doc.cursor, etag: etagOf(bytes) };
+    return { cursor: doc.cursor, etag };
   }
 
   async save(key: CursorKey, cursor: Cursor, etag?: string | null): Promise<string> {
@@ -87,29 +124,41 @@ export class FileCheckpointStore implements CheckpointStore {
     const path = this.pathOf(key);
     const doc: CheckpointDocument = { version: 1, key, savedAt: new Date().toISOString(), cursor };
     const bytes = `${JSON.stringify(doc, null, 1)}\n`;
-    if (etag === undefined) {
-      await writeFileAtomic(path, bytes, "checkpoint");
-      return etagOf(bytes);
-    }
+    const known = this.known.get(path);
+    this.known.delete(path);
+    if (etag === undefined) return this.write(path, bytes);
     const unlock = await this.lock(path);
     try {
-      const current = await readFile(path, "utf8").then(
-        (b) => etagOf(b),
-        (err: { code?: string }) => {
-          if (err.code === "ENOENT") return null;
-          throw err;
-        },
-      );
+      const version = await fileVersion(path);
+      const current =
+        version === null
+          ? null
+          : known?.version === version
+            ? known.etag
+            : await readFile(path, "utf8").then(
+                (b) => etagOf(b),
+                (err: { code?: string }) => {
+                  if (err.code === "ENOENT") return null;
+                  throw err;
+                },
+              );
       if (current !== etag) {
         throw new CheckpointConflictError(
           `checkpoint ${path} was changed by another writer (expected ${etag ?? "no checkpoint"}, found ${current ?? "none"}); another instance may be collecting the same tenant and content type`,
         );
       }
-      await writeFileAtomic(path, bytes, "checkpoint");
-      return etagOf(bytes);
+      return await this.write(path, bytes);
     } finally {
       await unlock();
     }
+  }
+
+  /** Writes atomically and remembers the version written; returns its etag. */
+  private async write(path: string, bytes: string): Promise<string> {
+    const stats = await writeFileAtomic(path, bytes, "checkpoint", { stat: true });
+    const etag = etagOf(bytes);
+    if (stats) this.known.set(path, { version: versionOf(stats), bytes, etag });
+    return etag;
   }
 
   private ensureDir(): Promise<void> {
@@ -132,8 +181,8 @@ export class FileCheckpointStore implements CheckpointStore {
       try {
         const fh = await open(lockPath, "wx");
         // Owner recorded so a restart can tell a lock left by a killed process (SIGKILL, OOM) from a live one.
-        await fh.writeFile(`${process.pid} ${hostname()}\n`).finally(() => fh.close());
-        return () => rm(lockPath, { force: true });
+        await writeAll(fh, `${process.pid} ${hostname()}\n`).finally(() => fh.close());
+        return () => unlinkIfPresent(lockPath);
       } catch (err) {
         const code = (err as { code?: string }).code;
         if (code !== "EEXIST") {
@@ -155,6 +204,13 @@ export class FileCheckpointStore implements CheckpointStore {
       }
     }
   }
+}
+
+/** Removes a file; a file already gone is fine (`rm({ force })` costs twice the CPU for the same). */
+async function unlinkIfPresent(path: string): Promise<void> {
+  await unlink(path).catch((err: { code?: string }) => {
+    if (err.code !== "ENOENT") throw err;
+  });
 }
 
 /**

@@ -10,11 +10,11 @@
  * files stay on disk until they expire. A duplicate of a record delivered on an evicted day is then sent again;
  * the KQL de-duplication query in docs/checkpoints.md removes it at query time.
  */
-import { appendFile, mkdir, readFile, readdir, rm } from "node:fs/promises";
+import { mkdir, open, readFile, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "../log.ts";
 import { silentLogger } from "../log.ts";
-import { StateWriteError, describeFsError } from "./atomic-file.ts";
+import { StateWriteError, describeFsError, writeAll } from "./atomic-file.ts";
 import { foldId, hashId, IdHashSet, lookupHashes } from "./id-hash-set.ts";
 import type { DedupStore } from "./types.ts";
 
@@ -44,6 +44,8 @@ export class FileDedupStore implements DedupStore {
   private loading: Promise<void> | undefined;
   private flushing: Promise<void> = Promise.resolve();
   private evictionWarned = false;
+  /** Retention cutoff day the shard files were last pruned for: pruning lists the folder, once a day is enough. */
+  private prunedFor: string | undefined;
 
   constructor(dir: string, options: FileDedupStoreOptions = {}) {
     this.dir = dir;
@@ -114,7 +116,8 @@ export class FileDedupStore implements DedupStore {
       if (words.length === 0) continue;
       const path = join(this.dir, `ids-${day}.bin`);
       try {
-        await appendFile(path, Buffer.from(new Uint32Array(words).buffer), { mode: 0o600 });
+        const fh = await open(path, "a", 0o600);
+        await writeAll(fh, Buffer.from(new Uint32Array(words).buffer)).finally(() => fh.close());
       } catch (err) {
         this.pending.set(day, [...words, ...(this.pending.get(day) ?? [])]);
         const { code, reason } = describeFsError(err);
@@ -194,6 +197,8 @@ export class FileDedupStore implements DedupStore {
 
   private async deleteExpiredFiles(): Promise<void> {
     const cutoff = this.cutoffDay();
+    if (this.prunedFor === cutoff) return;
+    this.prunedFor = cutoff;
     for (const f of await readdir(this.dir).catch(() => [] as string[])) {
       const day = SHARD.exec(f)?.[1];
       if (day && day < cutoff) await rm(join(this.dir, f), { force: true }).catch(() => {});

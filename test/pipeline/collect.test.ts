@@ -104,6 +104,32 @@ describe("collection pipeline", () => {
     assert.equal(source.fetches.length, source.blobs.length, "done blobs of the overlap are not fetched again");
   });
 
+  it("commits a continuous poll that delivers one batch once, as the complete window", async () => {
+    let now = NOW;
+    const { source, sink, checkpoints, deps } = setup(() => now);
+    scenario(source, NOW - 5 * H, 5, false);
+    const live = opts({ batchRows: 500, lateContent: { sweeps: [] } });
+    await collectContentType(deps, live);
+    const saved: string[] = [];
+    const save = checkpoints.save.bind(checkpoints);
+    checkpoints.save = (key, cursor, etag) => {
+      saved.push(`${cursor.listedUntil === cursor.windowEnd ? "complete" : "open"} ${cursor.windowEnd}`);
+      return save(key, cursor, etag);
+    };
+    for (const minutes of [5, 10]) {
+      now = NOW + minutes * 60_000;
+      source.blobs.push(makeBlob(iso(now - 60_000), [makeRecord(iso(now - 20 * 60_000))]));
+      const before = sink.ids().length;
+      const r = await collectContentType(deps, live);
+      assert.equal(r.status, "ok", r.problems.join("; "));
+      assert.equal(sink.ids().length, before + 1);
+    }
+    assert.deepEqual(saved, [`complete ${iso(NOW + 5 * 60_000)}`, `complete ${iso(NOW + 10 * 60_000)}`]);
+    const stored = (await checkpoints.load(KEY))!.cursor;
+    assert.equal(stored.listedUntil, stored.windowEnd);
+    assert.deepEqual(stored.inBlob, {});
+  });
+
   it("never commits past an unacknowledged batch and loses nothing after a sink failure", async () => {
     const { source, sink, checkpoints, deps } = setup();
     const ids = scenario(source, NOW - 10 * H, 8, false);

@@ -63,6 +63,26 @@ describe("FileCheckpointStore", () => {
     assert.deepEqual((await a.load(KEY))?.cursor, cursorAt(5));
   });
 
+  it("sees another writer's checkpoint of the same size (a process remembers only the version it wrote)", async () => {
+    const dir = freshDir();
+    const a = new FileCheckpointStore(dir);
+    const b = new FileCheckpointStore(dir);
+    const e0 = await a.save(KEY, cursorAt(0), null);
+    assert.equal((await a.load(KEY))?.etag, e0);
+    const before = readFileSync(a.pathOf(KEY), "utf8").length;
+    const e1 = await b.save(KEY, cursorAt(1), e0);
+    assert.equal(readFileSync(a.pathOf(KEY), "utf8").length, before);
+    assert.deepEqual(await a.load(KEY), { cursor: cursorAt(1), etag: e1 });
+    const e2 = await a.save(KEY, cursorAt(2), e1);
+    await assert.rejects(b.save(KEY, cursorAt(3), e1), CheckpointConflictError);
+    // Rewritten in place with the same length (an operator's edit): still noticed.
+    const path = a.pathOf(KEY);
+    await new Promise((r) => setTimeout(r, 20));
+    writeFileSync(path, readFileSync(path, "utf8").replace("T10:00:00", "T11:00:00"));
+    await assert.rejects(a.save(KEY, cursorAt(4), e2), CheckpointConflictError);
+    assert.equal((await a.load(KEY))?.cursor.windowStart, "2026-03-10T11:00:00.000Z");
+  });
+
   it("rejects creating a checkpoint that someone else created first", async () => {
     const dir = freshDir();
     await new FileCheckpointStore(dir).save(KEY, cursorAt(0), null);
