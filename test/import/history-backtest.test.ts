@@ -3,8 +3,9 @@
  * planted attack stories) go through `exo-audit import` into the workspace emulator, which, like Log
  * Analytics, stores rows more than 2 days old with TimeGenerated = ingestion time. A backtest
  * (`detect --from --to`) replays the rows at their event time and must find every planted story; what plain
- * `detect` raises right after the import is measured and reported (docs/performance.md, alert budget), not
- * asserted: it is the figure the rules' backfill handling brings down.
+ * `detect` raises right after the import is measured and reported (docs/performance.md, alert budget). A benign
+ * week that ended before every rule's query period must raise nothing from plain `detect` (history is for
+ * hunting and backtesting, not for incidents).
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -59,4 +60,28 @@ test("after importing 8 days of history, a backtest finds every planted attack s
       `backtest of the last day: ${alerts.length} alert(s) in ${new Set(alerts.map((a) => a.runAt)).size} runs`,
   );
   for (const a of plain) t.diagnostic(`plain detect: ${a.rule}: ${a.rows.length} row(s)`);
+});
+
+test("importing a benign week that ended three days ago raises no alert from plain detect", {
+  timeout: 900_000,
+}, async () => {
+  const benignDir = mkdtempSync(join(tmpdir(), "exo-history-benign-"));
+  try {
+    const end = new Date(defaultDatasetEnd().getTime() - 3 * DAY);
+    const ds = generateDataset({ mailboxes: 60, days: 8, seed: 5, end, attacks: false });
+    const file = join(benignDir, "history.jsonl");
+    writeFileSync(file, `${[...ds.records()].map((r) => JSON.stringify(r)).join("\n")}\n`);
+    assert.equal(await runImport([file, "--data-dir", benignDir], { out() {}, err() {} }), 0);
+    const rows = readNdjson(join(benignDir, "workspace", "ExchangeAudit_CL.ndjson"));
+    assert.ok(rows.length > 1000, `a realistic week (${rows.length} rows)`);
+    const importedAt = Date.parse(String(rows[0]?._TimeReceived));
+    const plain = runDetections({ dataDir: benignDir, now: new Date(importedAt + 60_000) });
+    assert.deepEqual(
+      plain.map((a) => `${a.rule}: ${a.rows.length}`),
+      [],
+      "rules alert on imported history outside their query period",
+    );
+  } finally {
+    rmSync(benignDir, { recursive: true, force: true });
+  }
 });
