@@ -12,7 +12,7 @@ import { parseArgs } from "node:util";
 import type { Alert } from "../../kql/detect.ts";
 import { NRT_LOOKBACK_MS } from "../../kql/nrt.ts";
 import { parseNow } from "./query.ts";
-import { type Command, UsageError } from "./types.ts";
+import { type Command, parseDateOption, UsageError } from "./types.ts";
 
 const USAGE = `Usage: exo-audit detect [--data-dir DIR] [--now ISO] [--json]
        exo-audit detect --from ISO --to ISO [--data-dir DIR] [--json]
@@ -53,12 +53,6 @@ function printAlerts(
   process.stdout.write(`\n${alerts.length} alert(s).\n`);
 }
 
-function parseIso(flag: string, text: string): Date {
-  const d = new Date(text);
-  if (Number.isNaN(d.getTime())) throw new UsageError(`${flag}: not an ISO date/time: '${text}'`);
-  return d;
-}
-
 /** `--from`/`--to` as a backtest range, or undefined for a single run; both or neither, never with `--now`. */
 function backtestRange(values: Record<string, string | boolean | undefined>): { from: Date; to: Date } | undefined {
   const from = values.from as string | undefined;
@@ -67,7 +61,7 @@ function backtestRange(values: Record<string, string | boolean | undefined>): { 
   if (from === undefined || to === undefined) throw new UsageError("--from and --to go together");
   if (values.now !== undefined)
     throw new UsageError("--now is for a single run; a backtest runs at every scheduled time");
-  const range = { from: parseIso("--from", from), to: parseIso("--to", to) };
+  const range = { from: parseDateOption("from", from), to: parseDateOption("to", to) };
   if (range.from.getTime() >= range.to.getTime()) throw new UsageError("--from must be before --to");
   return range;
 }

@@ -2,7 +2,7 @@
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { type Command, UsageError } from "./types.ts";
+import { type Command, parseDateOption, UsageError } from "./types.ts";
 
 const USAGE = `Usage: exo-audit investigate [--data-dir DIR] (--mailbox UPN | --user UPN | --session ID | --ip IP)
                             [--from ISO] [--to ISO] [--out FILE.html] [--json]
@@ -35,10 +35,7 @@ Example:
 const SCOPES = ["mailbox", "user", "session", "ip"] as const;
 
 function parseDate(name: string, text: string | undefined): Date | undefined {
-  if (text === undefined) return undefined;
-  const d = new Date(text);
-  if (Number.isNaN(d.getTime())) throw new UsageError(`--${name}: not an ISO date/time: '${text}'`);
-  return d;
+  return text === undefined ? undefined : parseDateOption(name, text);
 }
 
 export const investigateCommand: Command = {

@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { type Command, UsageError } from "./types.ts";
+import { type Command, parseDateOption, UsageError } from "./types.ts";
 
 const USAGE = `Usage: exo-audit query [--data-dir DIR] [--now ISO] [--json] [--file FILE | 'KQL']
 
@@ -21,10 +21,7 @@ Example:
 
 /** Parses `--now`; a clear usage error for bad input. */
 export function parseNow(text: string | undefined): Date {
-  if (text === undefined) return new Date();
-  const d = new Date(text);
-  if (Number.isNaN(d.getTime())) throw new UsageError(`--now: not an ISO date/time: '${text}'`);
-  return d;
+  return text === undefined ? new Date() : parseDateOption("now", text);
 }
 
 export const queryCommand: Command = {

@@ -13,3 +13,10 @@ export interface Command {
 export class UsageError extends Error {
   override readonly name = "UsageError";
 }
+
+/** An ISO date/time option (`--now`, `--from`, ...): a usage error naming the flag when it does not parse. */
+export function parseDateOption(flag: string, text: string): Date {
+  const d = new Date(text);
+  if (Number.isNaN(d.getTime())) throw new UsageError(`--${flag}: not an ISO date/time: '${text}'`);
+  return d;
+}
