@@ -30,10 +30,10 @@ import {
   type RuleFailure,
   ruleWindow,
   runRule,
+  toAlert,
   triggers,
 } from "./detect.ts";
 import type { TableProvider } from "./engine/context.ts";
-import { toJsonValue } from "./engine/values.ts";
 import type { FunctionDef } from "./kusto.ts";
 import { NRT_LOOKBACK_MS } from "./nrt.ts";
 import { workspaceTables } from "./tables-from-disk.ts";
@@ -177,15 +177,7 @@ export function runBacktest(opts: BacktestOptions): BacktestAlert[] {
         cost.rowsScanned += scanned(w.start.getTime(), w.end.getTime());
         if (!triggers(rule, rows.length)) continue;
         cost.alerts++;
-        alerts.push({
-          rule: rule.name,
-          id: rule.id,
-          severity: rule.severity,
-          kind: rule.kind,
-          window: { start: w.start.toISOString(), end: w.end.toISOString() },
-          runAt: runAt.toISOString(),
-          rows: rows.map((r) => toJsonValue(r) as Record<string, unknown>),
-        });
+        alerts.push({ ...toAlert(rule, w, rows), runAt: runAt.toISOString() });
       }
     } catch (err) {
       failures.push({ rule: rule.name, id: rule.id, message: (err as Error).message });

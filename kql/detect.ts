@@ -14,6 +14,18 @@ import { NRT_LOOKBACK_MS } from "./nrt.ts";
 
 export { NRT_LOOKBACK_MS };
 
+/** The alert a rule's run raises from its result rows (datetimes as ISO strings). */
+export function toAlert(rule: AnalyticsRule, w: { start: Date; end: Date }, rows: Row[]): Alert {
+  return {
+    rule: rule.name,
+    id: rule.id,
+    severity: rule.severity,
+    kind: rule.kind,
+    window: { start: w.start.toISOString(), end: w.end.toISOString() },
+    rows: rows.map((r) => toJsonValue(r) as Record<string, unknown>),
+  };
+}
+
 export interface Alert {
   /** Rule display name. */
   rule: string;
@@ -121,15 +133,7 @@ export function runDetections(opts: DetectOptions): Alert[] {
     try {
       const rows = runRule(rule, tables, opts.now, functions);
       if (!triggers(rule, rows.length)) continue;
-      const w = ruleWindow(rule, opts.now);
-      alerts.push({
-        rule: rule.name,
-        id: rule.id,
-        severity: rule.severity,
-        kind: rule.kind,
-        window: { start: w.start.toISOString(), end: w.end.toISOString() },
-        rows: rows.map((r) => toJsonValue(r) as Record<string, unknown>),
-      });
+      alerts.push(toAlert(rule, ruleWindow(rule, opts.now), rows));
     } catch (err) {
       failures.push({ rule: rule.name, id: rule.id, message: (err as Error).message });
     }

@@ -3,6 +3,10 @@
  * `{Name:format}`), and how a query looks once the references are replaced by typed placeholder values,
  * so the Kusto analyser sees a query like the one Azure Monitor runs.
  */
+import { findReferences } from "../../connector/workbook/params.ts";
+
+// The renderer's reference finder: the validator and `exo-audit workbook render` read `{Name}` references alike.
+export { findReferences };
 import type { Workbook, WorkbookItem } from "../../kql/content/load.ts";
 import type { FieldPath } from "./types.ts";
 
@@ -139,24 +143,6 @@ export const KNOWN_FORMATS = new Set([
   "selected",
   "text",
 ]);
-
-export interface ParamReference {
-  name: string;
-  format: string | undefined;
-  start: number;
-  end: number;
-}
-
-/** `{Name}` / `{Name:format}` references in a text (`{{...}}` and `{0}` are not references). */
-export function findReferences(text: string): ParamReference[] {
-  const out: ParamReference[] = [];
-  const re = /\{([A-Za-z_$][\w]*)(?::([\w-]+))?\}/g;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    if (text[m.index - 1] === "{" || text[m.index + m[0].length] === "}") continue;
-    out.push({ name: m[1]!, format: m[2], start: m.index, end: m.index + m[0].length });
-  }
-  return out;
-}
 
 /** The literal kind enclosing `offset` in `query`: `'`, `"`, "```" (multi-line), `//` (comment) or null. */
 export function enclosingLiteral(query: string, offset: number): string | null {
