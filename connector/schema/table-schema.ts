@@ -292,13 +292,13 @@ export const BASELINE_COLUMNS = [
   col(
     "Kind",
     "string",
-    "What was seen: Activity (any record), SendAs (user sent as/on behalf of a mailbox), MailReadApp (app read mail), DelegateRead (user read another mailbox).",
+    "What was seen: Activity (any record), SendAs (user sent as/on behalf of a mailbox), MailReadApp (app read mail), DelegateRead (user read another mailbox), Protocol (user logged on with a legacy or modern client).",
   ),
   col("Actor", "string", "Acting user (lower-case UPN); empty for Activity and MailReadApp."),
   col(
     "Value",
     "string",
-    "What the actor used: the mailbox (SendAs, DelegateRead) or the app id (MailReadApp); empty for Activity.",
+    "What the actor used: the mailbox (SendAs, DelegateRead), the app id (MailReadApp), legacy or modern (Protocol); empty for Activity.",
   ),
   col(
     "FirstSeen",
