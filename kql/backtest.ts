@@ -161,7 +161,9 @@ function replayProvider(source: Record<string, Record<string, unknown>[]> | Tabl
     let t = cache.get(name);
     if (!t) {
       // a summary-rule table the workspace does not hold is computed from the replayed ExchangeAudit_CL (kql/summary.ts)
-      const raw = get(name) ?? summaryTableRows(name, () => table("ExchangeAudit_CL")?.rows);
+      // (a workspace directory serves an absent table as no rows)
+      const stored = get(name);
+      const raw = stored?.length ? stored : (summaryTableRows(name, () => table("ExchangeAudit_CL")?.rows) ?? stored);
       if (!raw) return undefined;
       t = replayRows(raw);
       cache.set(name, t);
