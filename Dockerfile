@@ -22,6 +22,8 @@ COPY kql ./kql
 COPY parsers ./parsers
 COPY analytics-rules ./analytics-rules
 COPY hunting-queries ./hunting-queries
+# the daily baseline query: detect computes ExchangeAuditBaseline_CL from ExchangeAudit_CL with it (kql/summary.ts)
+COPY summary-rules ./summary-rules
 # Non-root: the image's `node` user (uid 1000). The connector writes nothing locally when state is in
 # Azure Storage; a local state directory, if configured, must be a mounted volume writable by uid 1000.
 USER 1000:1000

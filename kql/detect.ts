@@ -8,6 +8,7 @@ import type { Row, TableProvider } from "./engine/context.ts";
 import { executeQuery } from "./engine/evaluator.ts";
 import { toJsonValue } from "./engine/values.ts";
 import type { FunctionDef } from "./kusto.ts";
+import { withSummaryTables } from "./summary.ts";
 import { workspaceTables } from "./tables-from-disk.ts";
 
 import { NRT_LOOKBACK_MS } from "./nrt.ts";
@@ -126,7 +127,8 @@ export function runRule(
 export function runDetections(opts: DetectOptions): Alert[] {
   const rules = opts.rules ?? loadAnalyticsRules().files.map((f) => f.data);
   const functions = opts.functions ?? parserFunctionDefs();
-  const tables = opts.tables ?? workspaceTables(opts.dataDir ?? ".data");
+  // summary-rule tables (the daily baseline) are computed from ExchangeAudit_CL when the workspace lacks them
+  const tables = withSummaryTables(opts.tables ?? workspaceTables(opts.dataDir ?? ".data"));
   const alerts: Alert[] = [];
   const failures: RuleFailure[] = [];
   for (const rule of rules) {

@@ -12,7 +12,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { kqlSchema, kqlTransformSourceSchema } from "../connector/schema/derive.ts";
-import { TABLES } from "../connector/schema/table-schema.ts";
+import { TABLES, WORKSPACE_TABLES } from "../connector/schema/table-schema.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: the Bridge.NET bundle has no usable module typings
 export type K = any;
@@ -55,7 +55,7 @@ export function builtinTables(): TableSchemaJson[] {
 
 /** Our own tables, derived from the schema module. */
 export function ownTables(): TableSchemaJson[] {
-  return TABLES.map((t) => kqlSchema(t));
+  return WORKSPACE_TABLES.map((t) => kqlSchema(t));
 }
 
 /** Every table schema known to validation and to the test engine. */

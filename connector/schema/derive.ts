@@ -2,7 +2,18 @@
  * Artifacts derived from the table definitions in `table-schema.ts`. Nothing here is hand-copied:
  * the DCR, the ARM table resources, the KQL validation schema and the docs all call these functions.
  */
-import { type ColumnDef, EXCHANGE_AUDIT_TABLE, type KustoType, TABLES, type TableDef } from "./table-schema.ts";
+import {
+  type ColumnDef,
+  EXCHANGE_AUDIT_TABLE,
+  type KustoType,
+  SUMMARY_TABLES,
+  type SummaryTableDef,
+  TABLES,
+  type TableDef,
+} from "./table-schema.ts";
+
+/** What the ARM and KQL schemas need of any custom table. */
+type AnyTable = TableDef | SummaryTableDef;
 
 /** Column types accepted in a DCR `streamDeclarations` entry. */
 export type DcrColumnType = "string" | "int" | "long" | "real" | "boolean" | "dynamic" | "datetime";
@@ -64,7 +75,7 @@ export function outputStream(table: TableDef): string {
 }
 
 /** `properties.schema` of the ARM `workspaces/tables` resource. */
-export function armTableSchema(table: TableDef): {
+export function armTableSchema(table: AnyTable): {
   name: string;
   description: string;
   columns: { name: string; type: TableColumnType; description: string }[];
@@ -77,7 +88,7 @@ export function armTableSchema(table: TableDef): {
 }
 
 /** Table schema in the Azure-Sentinel KQL validation format (`{Name, Properties:[{Name, Type}]}`). */
-export function kqlSchema(table: TableDef): { Name: string; Properties: { Name: string; Type: KustoType }[] } {
+export function kqlSchema(table: AnyTable): { Name: string; Properties: { Name: string; Type: KustoType }[] } {
   return { Name: table.tableName, Properties: table.columns.map((c) => ({ Name: c.name, Type: c.type })) };
 }
 
@@ -104,6 +115,15 @@ export function tableReferenceMarkdown(): string {
       `Input stream: \`${table.streamName}\`. Transform: \`${dcrTransform(table).replace(/\|/g, "\\|")}\``,
       "",
     );
+    lines.push("| Column | Type | Description |", "| --- | --- | --- |");
+    for (const c of table.columns) {
+      lines.push(`| ${c.name} | ${c.type} | ${c.description.replace(/\|/g, "\\|")} |`);
+    }
+    lines.push("");
+  }
+  for (const table of SUMMARY_TABLES) {
+    lines.push(`## ${table.tableName}`, "", table.description, "");
+    lines.push(`Written by a Log Analytics summary rule: \`${table.summaryRule}\` (no DCR stream).`, "");
     lines.push("| Column | Type | Description |", "| --- | --- | --- |");
     for (const c of table.columns) {
       lines.push(`| ${c.name} | ${c.type} | ${c.description.replace(/\|/g, "\\|")} |`);

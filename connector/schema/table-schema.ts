@@ -277,7 +277,51 @@ export const HEALTH_TABLE: TableDef = {
   columns: HEALTH_COLUMNS,
 };
 
+/** The tables the connector writes through the data collection rule (one DCR stream each). */
 export const TABLES: readonly TableDef[] = [EXCHANGE_AUDIT_TABLE, HEALTH_TABLE];
+
+/** A table written by a Log Analytics summary rule: no DCR stream, the rule's query defines its rows. */
+export type SummaryTableDef = Omit<TableDef, "streamName"> & {
+  /** Content file under summary-rules/ whose query writes the table. */
+  readonly summaryRule: string;
+};
+
+/** Columns of `ExchangeAuditBaseline_CL`: one row per (Kind, Actor, Value) seen in a day of `ExchangeAudit_CL`. */
+export const BASELINE_COLUMNS = [
+  col("TimeGenerated", "datetime", "Latest TimeGenerated of the pair's rows in the summarised day (inside the bin)."),
+  col(
+    "Kind",
+    "string",
+    "What was seen: Activity (any record), SendAs (user sent as/on behalf of a mailbox), MailReadApp (app read mail), DelegateRead (user read another mailbox), Protocol (user logged on with a legacy or modern client), Network (user used an IPv4 /16 or IPv6 /32), User (any record of the user).",
+  ),
+  col("Actor", "string", "Acting user (lower-case UserId); empty for Activity and MailReadApp."),
+  col(
+    "Value",
+    "string",
+    "What the actor used: the mailbox (SendAs, DelegateRead), the app id (MailReadApp), legacy or modern (Protocol), the network (Network: IPv4 and the /16 in hex as parse_ipv6 writes it, e.g. IPv4 c633, or IPv6 and the /32); empty for Activity and User.",
+  ),
+  col(
+    "FirstSeen",
+    "datetime",
+    "Earliest EventTime of the pair in the summarised day (event time, not rewritten by imports).",
+  ),
+  col("LastSeen", "datetime", "Latest EventTime of the pair in the summarised day."),
+  col("Records", "long", "Number of ExchangeAudit_CL rows of the pair in the summarised day."),
+] as const satisfies readonly ColumnDef[];
+
+export const BASELINE_TABLE: SummaryTableDef = {
+  tableName: "ExchangeAuditBaseline_CL",
+  description:
+    "Daily first-seen baseline of ExchangeAudit_CL, written by the summary rule summary-rules/ExchangeAuditBaseline.yaml.",
+  columns: BASELINE_COLUMNS,
+  summaryRule: "summary-rules/ExchangeAuditBaseline.yaml",
+};
+
+/** Tables written by summary rules of the infrastructure template. */
+export const SUMMARY_TABLES: readonly SummaryTableDef[] = [BASELINE_TABLE];
+
+/** Every custom table of the workspace: the connector's and the summary rules'. */
+export const WORKSPACE_TABLES: readonly (TableDef | SummaryTableDef)[] = [...TABLES, ...SUMMARY_TABLES];
 
 /** TypeScript value type of each Kusto type as rows carry it before JSON serialization. */
 interface TsTypeOf {

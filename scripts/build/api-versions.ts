@@ -15,6 +15,8 @@ export const API_VERSIONS = {
   "Microsoft.OperationalInsights/workspaces/savedSearches": "2025-07-01",
   "Microsoft.Insights/workbooks": "2021-08-01",
   "Microsoft.OperationalInsights/workspaces/tables": "2022-10-01",
+  // the only version with a published schema for summary rules (arm-schemas 2025-07-01)
+  "Microsoft.OperationalInsights/workspaces/summaryLogs": "2025-07-01",
   "Microsoft.Insights/dataCollectionRules": "2023-03-11",
   "Microsoft.Insights/dataCollectionEndpoints": "2023-03-11",
   "Microsoft.ManagedIdentity/userAssignedIdentities": "2023-01-31",

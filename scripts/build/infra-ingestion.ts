@@ -11,7 +11,8 @@
  * Retention rules: https://learn.microsoft.com/azure/azure-monitor/logs/data-retention-configure
  */
 import { armTableSchema, dcrStreamDeclaration, dcrTransform, outputStream } from "../../connector/schema/derive.ts";
-import { TABLES } from "../../connector/schema/table-schema.ts";
+import { SUMMARY_TABLES, TABLES } from "../../connector/schema/table-schema.ts";
+import { loadSummaryRule } from "../../kql/summary.ts";
 import { API_VERSIONS } from "./api-versions.ts";
 import { DCE_ID, inner, WORKSPACE_ID } from "./infra-ids.ts";
 
@@ -25,7 +26,7 @@ export const tableId = (tableName: string) =>
 /** The `variables` entries the tables read: each table's schema, and the plan-dependent retention. */
 export function tableVariables(): Record<string, unknown> {
   const schemas: Record<string, unknown> = {};
-  for (const t of TABLES) schemas[t.tableName] = armTableSchema(t);
+  for (const t of [...TABLES, ...SUMMARY_TABLES]) schemas[t.tableName] = armTableSchema(t);
   return {
     tableSchemas: schemas,
     tableRetention:
@@ -81,5 +82,46 @@ export function ingestionResources(): Resource[] {
     name: "[variables('identityName')]",
     location: "[variables('hostingLocation')]",
   };
-  return [...tables, dce, dcr, identity];
+  return [...tables, ...summaryResources(), dce, dcr, identity];
+}
+
+/**
+ * The summary-rule tables and their rules. Limits of Log Analytics summary rules as documented by Microsoft
+ * ("Aggregate data in a Log Analytics workspace by using summary rules", learn.microsoft.com, read 2026-12):
+ * bin size 20 minutes to 24 hours (20, 30, 60, 120, 180, 360, 720, 1440), up to 30 active rules per workspace,
+ * a query time-out of 10 minutes and at most 500,000 result rows (100 MB) per bin; the destination must be a
+ * custom `_CL` table on the Analytics plan; cross-workspace queries are limited; bins already processed are not
+ * re-run for rows ingested after `binDelay`. The baseline writes a few rows per user and day, far below these.
+ */
+function summaryResources(): Resource[] {
+  const out: Resource[] = [];
+  for (const t of SUMMARY_TABLES) {
+    const rule = loadSummaryRule(t.summaryRule);
+    out.push({
+      type: "Microsoft.OperationalInsights/workspaces/tables",
+      apiVersion: API_VERSIONS["Microsoft.OperationalInsights/workspaces/tables"],
+      name: `[concat(parameters('workspaceName'), '/${t.tableName}')]`,
+      // Analytics plan whatever the plan of the raw table: summary rules write Analytics tables; 30 days hold the 14-day baseline.
+      properties: `[createObject('plan', 'Analytics', 'retentionInDays', 30, 'schema', variables('tableSchemas').${t.tableName})]`,
+    });
+    out.push({
+      type: "Microsoft.OperationalInsights/workspaces/summaryLogs",
+      apiVersion: API_VERSIONS["Microsoft.OperationalInsights/workspaces/summaryLogs"],
+      name: `[concat(parameters('workspaceName'), '/${rule.name}')]`,
+      dependsOn: [tableId(t.tableName), ...TABLES.map((s) => tableId(s.tableName))],
+      properties: {
+        ruleType: "User",
+        displayName: rule.displayName,
+        description: rule.description.trim(),
+        ruleDefinition: {
+          query: rule.query.trim(),
+          binSize: rule.binSize,
+          binDelay: rule.binDelay,
+          timeSelector: "TimeGenerated",
+          destinationTable: t.tableName,
+        },
+      },
+    });
+  }
+  return out;
 }

@@ -19,7 +19,7 @@
 import { readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { kqlSchema } from "../../connector/schema/derive.ts";
-import { TABLES } from "../../connector/schema/table-schema.ts";
+import { TABLES, WORKSPACE_TABLES } from "../../connector/schema/table-schema.ts";
 import { parserFunctionDefs } from "../../kql/content/load.ts";
 import { analyze, buildGlobalState, resultColumns } from "../../kql/kusto.ts";
 import { parserAnalysisText } from "../validate/kql.ts";
@@ -102,7 +102,10 @@ export function upstreamExport(
         support: meta.support,
       }),
     },
-    ...TABLES.map((t) => ({ path: `${KQL_TESTS}/CustomTables/${t.tableName}.json`, data: json(kqlSchema(t)) })),
+    ...WORKSPACE_TABLES.map((t) => ({
+      path: `${KQL_TESTS}/CustomTables/${t.tableName}.json`,
+      data: json(kqlSchema(t)),
+    })),
     ...customFunctions(root, content).map((f) => ({
       path: `${KQL_TESTS}/CustomFunctions/${f.FunctionName}.json`,
       data: json(f),

@@ -33,6 +33,7 @@ import { checkConnector } from "./check-connector.ts";
 import { checkCorpus, type CorpusEntry } from "./check-corpus.ts";
 import { checkPackage } from "./check-package.ts";
 import { checkParser } from "./check-parsers.ts";
+import { checkSummaryRules } from "./check-summary-rules.ts";
 import { checkAnalyticsRule, checkHuntingQuery } from "./check-rules.ts";
 import { checkTransforms } from "./check-transforms.ts";
 import { checkWorkbook } from "./check-workbooks.ts";
@@ -102,6 +103,7 @@ export async function validateContent(options: ValidateOptions = {}): Promise<Va
   for (const d of rules) checkAnalyticsRule(ctx, d);
   for (const d of hunting) checkHuntingQuery(ctx, d);
   for (const d of parsers) checkParser(ctx, d);
+  checkSummaryRules(ctx, root);
   checkUpstreamCi(ctx, rules, hunting, parsers, workbooks);
   for (const d of workbooks) checkWorkbook(ctx, d, d.text);
   const corpus: CorpusEntry[] = [

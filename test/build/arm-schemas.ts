@@ -149,6 +149,11 @@ export class ArmSchemaValidator {
       }
       copy.properties = props;
     }
+    if (type === "Microsoft.OperationalInsights/workspaces/summaryLogs" && String(copy.name).startsWith("[")) {
+      // Gap: the summary rule `name` is `oneOf [pattern "[^/]+" (unanchored), expression]`, so an expression
+      // matches both and fails the oneOf. Validate the rest with the name's last segment as a plain name.
+      copy.name = /\/([^/']+)'\)\]$/.exec(String(copy.name))?.[1] ?? "name";
+    }
     if (type === "Microsoft.Resources/deployments") {
       // Gap: a parameter `value` is `oneOf [any, expression]`, so an expression matches both and fails the
       // oneOf. Any value is valid there: validate the rest with the expressions swapped for plain text.

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parse } from "yaml";
 import { kqlSchema } from "../../connector/schema/derive.ts";
-import { TABLES } from "../../connector/schema/table-schema.ts";
+import { WORKSPACE_TABLES } from "../../connector/schema/table-schema.ts";
 import { buildArtifacts, solutionMetadata } from "../../scripts/build/index.ts";
 import { type ConnectorUiConfig, connectorQueries } from "../../scripts/build/data-connector.ts";
 import { EXPORT_ROOT, KQL_TESTS, solutionFolder } from "../../scripts/build/upstream-export.ts";
@@ -43,7 +43,7 @@ test("lays the solution out as an Azure-Sentinel pull request, one file per cont
 });
 
 test("CustomTables are derived from connector/schema and WorkbooksMetadata names both preview images", () => {
-  for (const t of TABLES) {
+  for (const t of WORKSPACE_TABLES) {
     assert.deepEqual(JSON.parse(text(`${KQL_TESTS}/CustomTables/${t.tableName}.json`)), kqlSchema(t));
   }
   const entries = JSON.parse(text("Workbooks/WorkbooksMetadata.json")) as Record<string, unknown>[];
@@ -85,7 +85,7 @@ test("every KQL text of the export compiles against its own CustomTables/CustomF
     return { name: f.FunctionName, parameters: `(${params})`, body: `datatable(${cols})[]` };
   });
   // our own tables are NOT declared: only what the export itself ships, as upstream
-  const ownNames = new Set(TABLES.map((t) => t.tableName));
+  const ownNames = new Set(WORKSPACE_TABLES.map((t) => t.tableName));
   const tables = [...builtinTables().filter((t) => !ownNames.has(t.Name)), ...custom];
   const globals = buildGlobalState({ tables, functions });
   const failures: string[] = [];

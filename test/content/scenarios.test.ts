@@ -22,6 +22,7 @@ import type { Row } from "../../kql/engine/context.ts";
 import { executeQuery } from "../../kql/engine/evaluator.ts";
 import { toJsonValue } from "../../kql/engine/values.ts";
 import { allTables } from "../../kql/kusto.ts";
+import { withSummaryTables } from "../../kql/summary.ts";
 
 interface Expect {
   rows?: number;
@@ -185,7 +186,9 @@ function register(folder: string, file: string, query: string, rule: AnalyticsRu
   });
   const run = (tables: Tables, now: Date, allowList?: Scenario["allowList"]): Row[] => {
     const timeRange = rule ? ruleWindow(rule, now) : undefined;
-    return executeQuery(query, { tables, now, functions: functionsWithAllowList(allowList), timeRange }).rows;
+    // the daily baseline (summary-rules/) is materialised from the scenario's ExchangeAudit_CL rows, added to any given rows
+    const provider = withSummaryTables(tables);
+    return executeQuery(query, { tables: provider, now, functions: functionsWithAllowList(allowList), timeRange }).rows;
   };
   for (const s of scenarios) {
     test(`${file}: ${s.name}`, () => {
