@@ -45,13 +45,14 @@ export class CachingTokenProvider implements TokenProvider {
     const entry = this.cache.get(scope);
     const now = this.now();
     if (!options.forceRefresh && entry && now < entry.refreshAt) return entry.value;
-    const pending = this.inflight.get(scope);
-    if (pending) return pending;
-    // A cached entry that is due means the source's own cache may still hold the same token: bypass it.
-    const force = options.forceRefresh === true || entry !== undefined;
-    const request = this.fetch(scope, force, entry, options.signal).finally(() => this.inflight.delete(scope));
-    this.inflight.set(scope, request);
-    return request;
+    let request = this.inflight.get(scope);
+    if (!request) {
+      // A cached entry that is due means the source's own cache may still hold the same token: bypass it.
+      const force = options.forceRefresh === true || entry !== undefined;
+      request = this.fetch(scope, force, entry, options.signal).finally(() => this.inflight.delete(scope));
+      this.inflight.set(scope, request);
+    }
+    return options.signal ? untilAborted(request, options.signal) : request;
   }
 
   /** Drops every cached token (e.g. after a credential rotation). */
@@ -89,4 +90,27 @@ export class CachingTokenProvider implements TokenProvider {
     this.logger.debug("token acquired", { credential: this.description, scope, expiresInMs: lifetime });
     return value;
   }
+}
+
+/**
+ * The request's result, or the signal's reason as soon as it aborts: MSAL takes no abort signal, and a hanging
+ * authority must not hold a stopping run for the network timeout (30 s). The request itself finishes in the
+ * background and fills the cache for whoever asks next.
+ */
+function untilAborted<T>(request: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    request.then(
+      (v) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(e);
+      },
+    );
+  });
 }

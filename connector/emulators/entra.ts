@@ -70,8 +70,11 @@ export interface EntraEmulator {
   /** App Service managed-identity endpoint and header value (IDENTITY_ENDPOINT / IDENTITY_HEADER). */
   managedIdentityEndpoint?: string;
   managedIdentityHeader?: string;
-  /** Token requests answer 503 `temporarily_unavailable` (AADSTS90033, a transient code) while set. */
-  setOutage(on: boolean): void;
+  /**
+   * While set, token requests answer 503 `temporarily_unavailable` (AADSTS90033, a transient code), or with
+   * `"hang"` get no answer at all (a black-holed authority).
+   */
+  setOutage(on: boolean | "hang"): void;
   /** Token requests seen (grant, client, outcome), for assertions in tests. */
   readonly requests: Array<{ path: string; clientId?: string; method: string; outcome: string }>;
   stop(): Promise<void>;
@@ -92,7 +95,7 @@ export async function startEntraEmulator(options: EntraEmulatorOptions): Promise
   const lifetime = options.tokenLifetimeSec ?? 3599;
   const clients = options.clients.map(register);
   let issuedCount = 0;
-  let outage = false;
+  let outage: boolean | "hang" = false;
   const requests: EntraEmulator["requests"] = [];
 
   const server = createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
@@ -179,6 +182,10 @@ export async function startEntraEmulator(options: EntraEmulatorOptions): Promise
     }
     if (req.method === "GET" && rest === "discovery/v2.0/keys") return send(res, 200, { keys: [] });
     if (req.method === "POST" && (rest === "oauth2/v2.0/token" || rest === "oauth2/token")) {
+      if (outage === "hang") {
+        requests.push({ path: "token", method: "unknown", outcome: "hang" });
+        return;
+      }
       if (outage) {
         requests.push({ path: "token", method: "unknown", outcome: "outage" });
         return send(res, 503, aadError("temporarily_unavailable", 90033, "A transient error has occurred."));
@@ -365,7 +372,7 @@ export async function startEntraEmulator(options: EntraEmulatorOptions): Promise
     },
     claims,
     issued: () => issuedCount,
-    setOutage: (on: boolean) => {
+    setOutage: (on: boolean | "hang") => {
       outage = on;
     },
     managedIdentityEndpoint: mi?.endpoint,

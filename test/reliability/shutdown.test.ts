@@ -171,6 +171,22 @@ describe("bounded shutdown (issue 18, failure 1)", { timeout: 120_000 }, () => {
   });
 });
 
+describe("bounded shutdown with a black-holed authority", { timeout: 120_000 }, () => {
+  it("SIGTERM while Entra ID does not answer token requests at all exits 143 within seconds", async () => {
+    entra.setOutage("hang");
+    const c = spawnCli(["run", "--once", "--config", writeConfig()]);
+    assert.ok(await waitFor(c, "run started"), c.stderr());
+    await new Promise((r) => setTimeout(r, 1500));
+    const sent = Date.now();
+    c.child.kill("SIGTERM");
+    const timer = setTimeout(() => c.child.kill("SIGKILL"), 30_000);
+    const { code, at } = await c.done;
+    clearTimeout(timer);
+    assert.equal(code, 143, c.stderr().slice(-2000));
+    assert.ok(at - sent < 10_000, `stopping took ${at - sent} ms`);
+  });
+});
+
 describe("permanent errors fail at once (issue 18, failure 2)", { timeout: 120_000 }, () => {
   it("a wrong client secret (AADSTS7000215) fails the run in seconds, names the settings, sends no health row", async () => {
     const healthBefore = healthRows().length;
