@@ -29,6 +29,16 @@ export function checkpointFileName(key: CursorKey): string {
   return `${safe(key.tenantId)}__${safe(key.contentType)}.json`;
 }
 
+/** Inode, size and mtime of a file (null when absent or unreadable): every atomic write changes the inode. */
+async function fileIdentity(path: string): Promise<string | null> {
+  try {
+    const s = await stat(path, { bigint: true });
+    return `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}`;
+  } catch {
+    return null;
+  }
+}
+
 const etagOf = (bytes: string | Uint8Array) => createHash("sha256").update(bytes).digest("hex").slice(0, 32);
 
 const LOCK_STALE_MS = 30_000;
@@ -42,10 +52,15 @@ const OWNERLESS_LOCK_MS = 1_000;
  * `save(key, cursor, etag)`: `etag` undefined = unconditional write; `null` = the checkpoint must not exist yet;
  * a string = the stored checkpoint must still have that etag, else `CheckpointConflictError`. Write failures
  * (disk full, read-only folder) throw `StateWriteError` and leave the previous checkpoint untouched.
+ *
+ * `load` returns the checkpoint this store last read or wrote while the file is unchanged (same inode, size and
+ * mtime: every write renames a new file into place), so continuous mode does not re-read and re-hash the file
+ * at every poll; a write by another process changes the inode and is read.
  */
 export class FileCheckpointStore implements CheckpointStore {
   readonly dir: string;
   private ready: Promise<void> | undefined;
+  private readonly known = new Map<string, { file: string; stored: StoredCursor }>();
 
   constructor(dir: string) {
     this.dir = dir;
@@ -58,6 +73,9 @@ export class FileCheckpointStore implements CheckpointStore {
 
   async load(key: CursorKey): Promise<StoredCursor | null> {
     const path = this.pathOf(key);
+    const file = await fileIdentity(path);
+    const known = this.known.get(path);
+    if (file && known?.file === file) return known.stored;
     let bytes: string;
     try {
       bytes = await readFile(path, "utf8");
@@ -79,7 +97,18 @@ export class FileCheckpointStore implements CheckpointStore {
     if (problems.length > 0) {
       throw new CheckpointCorruptError(`checkpoint ${path} is invalid: ${problems.join("; ")}`);
     }
-    return { cursor: doc.cursor, etag: etagOf(bytes) };
+    const stored = { cursor: doc.cursor, etag: etagOf(bytes) };
+    // Identity taken before the read: a write in between makes the next load read again.
+    if (file) this.known.set(path, { file, stored });
+    return stored;
+  }
+
+  /** Remembers what was just written, with the identity of the file now in place. */
+  private async remember(path: string, cursor: Cursor, etag: string): Promise<string> {
+    const file = await fileIdentity(path);
+    if (file) this.known.set(path, { file, stored: { cursor, etag } });
+    else this.known.delete(path);
+    return etag;
   }
 
   async save(key: CursorKey, cursor: Cursor, etag?: string | null): Promise<string> {
@@ -87,9 +116,10 @@ export class FileCheckpointStore implements CheckpointStore {
     const path = this.pathOf(key);
     const doc: CheckpointDocument = { version: 1, key, savedAt: new Date().toISOString(), cursor };
     const bytes = `${JSON.stringify(doc, null, 1)}\n`;
+    this.known.delete(path);
     if (etag === undefined) {
       await writeFileAtomic(path, bytes, "checkpoint");
-      return etagOf(bytes);
+      return this.remember(path, cursor, etagOf(bytes));
     }
     const unlock = await this.lock(path);
     try {
@@ -106,7 +136,7 @@ export class FileCheckpointStore implements CheckpointStore {
         );
       }
       await writeFileAtomic(path, bytes, "checkpoint");
-      return etagOf(bytes);
+      return await this.remember(path, cursor, etagOf(bytes));
     } finally {
       await unlock();
     }
