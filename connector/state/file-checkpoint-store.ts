@@ -116,6 +116,7 @@ export class FileCheckpointStore implements CheckpointStore {
     const path = this.pathOf(key);
     const doc: CheckpointDocument = { version: 1, key, savedAt: new Date().toISOString(), cursor };
     const bytes = `${JSON.stringify(doc, null, 1)}\n`;
+    const known = this.known.get(path);
     this.known.delete(path);
     if (etag === undefined) {
       await writeFileAtomic(path, bytes, "checkpoint");
@@ -123,13 +124,18 @@ export class FileCheckpointStore implements CheckpointStore {
     }
     const unlock = await this.lock(path);
     try {
-      const current = await readFile(path, "utf8").then(
-        (b) => etagOf(b),
-        (err: { code?: string }) => {
-          if (err.code === "ENOENT") return null;
-          throw err;
-        },
-      );
+      // Under the lock: an unchanged file (same identity) still has the etag this store knows.
+      const file = await fileIdentity(path);
+      const current =
+        file && known?.file === file
+          ? known.stored.etag
+          : await readFile(path, "utf8").then(
+              (b) => etagOf(b),
+              (err: { code?: string }) => {
+                if (err.code === "ENOENT") return null;
+                throw err;
+              },
+            );
       if (current !== etag) {
         throw new CheckpointConflictError(
           `checkpoint ${path} was changed by another writer (expected ${etag ?? "no checkpoint"}, found ${current ?? "none"}); another instance may be collecting the same tenant and content type`,
