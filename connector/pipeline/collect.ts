@@ -367,7 +367,18 @@ export async function collectContentType(deps: CollectDeps, options: CollectOpti
       signal,
       collect: (pending, window) => collectBlobs(pending, pending.length, window, "sweep"),
     };
-    const outcome = await runSweep(sweepDeps, cursor!, options.contentType, live!.sweeps, policy);
+    let outcome: Awaited<ReturnType<typeof runSweep>>;
+    try {
+      outcome = await runSweep(sweepDeps, cursor!, options.contentType, live!.sweeps, policy);
+    } catch (err) {
+      // The cursor's collection is complete; a sweep that could not list or look up seen blobs (transient API
+      // or storage trouble) stays due and runs again at the next poll. A sink failure already failed the unit.
+      if (signal.aborted || result.status === "failed") throw err;
+      const e = err as Error;
+      result.problems.push(`reconciliation sweep not completed, retried next poll: ${e?.message ?? String(err)}`);
+      log.warn("reconciliation sweep not completed; it runs again at the next poll", { error: err });
+      return;
+    }
     if (!outcome) return;
     result.sweep = outcome.name;
     result.recovered = [...(result.recovered ?? []), ...outcome.recovered];

@@ -201,6 +201,34 @@ describe("runs", () => {
     assert.deepEqual(subscriptionChecks, [0, 12], "at the first poll and an hour (12 polls) later");
   });
 
+  it("keeps a unit running when its reconciliation sweep cannot list, and sweeps again at the next poll", async () => {
+    let clock = NOW;
+    let failLongListings = false;
+    class FlakySource extends FakeSource {
+      override async *listContent(contentType: string, start: Date, end: Date) {
+        if (failLongListings && end.getTime() - start.getTime() > 5 * H) {
+          failLongListings = false;
+          throw new Error("AF50000 internal error");
+        }
+        yield* super.listContent(contentType, start, end);
+      }
+    }
+    const source = new FlakySource(() => clock);
+    blobs(source, 10);
+    const { runtime, sink } = await runtimeWith(source, { now: () => clock });
+    await runOnce(runtime);
+    clock += 61 * 60_000;
+    failLongListings = true;
+    const failed = await runOnce(runtime);
+    assert.equal(failed.ok, true, "the unit did not fail");
+    assert.equal(failed.results[0]!.sweep, undefined);
+    assert.equal(sink.health.at(-1)!.Status, "degraded");
+    assert.match(String(sink.health.at(-1)!.Message), /reconciliation sweep not completed/);
+    clock += 5 * 60_000;
+    const retried = await runOnce(runtime);
+    assert.equal(retried.results[0]!.sweep, "24h/60m", "the sweep stayed due and ran at the next poll");
+  });
+
   it("backfills a past range under its own checkpoint without touching the live cursor", async () => {
     const source = new FakeSource(() => NOW);
     blobs(source, 30);

@@ -122,6 +122,20 @@ describe("FileCheckpointStore", () => {
     );
   });
 
+  it("sees a checkpoint another process wrote after its own last read or write", async () => {
+    const dir = freshDir();
+    const mine = new FileCheckpointStore(dir);
+    const other = new FileCheckpointStore(dir);
+    const etag = await mine.save(KEY, cursorAt(0), null);
+    assert.equal((await mine.load(KEY))?.etag, etag, "unchanged file: what this store wrote");
+    const theirs = await other.save(KEY, cursorAt(1), etag);
+    const loaded = await mine.load(KEY);
+    assert.equal(loaded?.etag, theirs);
+    assert.deepEqual(loaded?.cursor, cursorAt(1));
+    writeFileSync(join(dir, readdirSync(dir).find((f) => f.endsWith(".json"))!), "{");
+    await assert.rejects(mine.load(KEY), CheckpointCorruptError, "a file changed by hand is read again");
+  });
+
   it("refuses a corrupt checkpoint instead of silently starting over", async () => {
     const dir = freshDir();
     const store = new FileCheckpointStore(dir);
