@@ -5,19 +5,10 @@
  * Prints one JSON line `{authorityHost, caCert}` on stdout, then serves until stdin closes or SIGTERM/SIGINT.
  */
 import { type EntraClient, startEntraEmulator } from "./entra.ts";
+import { serveUntilStopped } from "./process.ts";
 
 const clients = JSON.parse(process.env.EMULATOR_CLIENTS ?? "[]") as EntraClient[];
 const signingKey = process.env.EMULATOR_SIGNING_KEY;
 const emu = await startEntraEmulator({ clients, ...(signingKey ? { signingKey } : {}) });
 process.stdout.write(`${JSON.stringify({ authorityHost: emu.authorityHost, caCert: emu.caCert })}\n`);
-let stopping = false;
-const stop = async () => {
-  if (stopping) return;
-  stopping = true;
-  await emu.stop();
-  process.exit(0);
-};
-process.on("SIGTERM", stop);
-process.on("SIGINT", stop);
-process.stdin.on("end", stop);
-process.stdin.resume();
+serveUntilStopped(emu);

@@ -14,6 +14,7 @@
 import { readFileSync } from "node:fs";
 import type { AnalyticsRule, HuntingQuery, ParserFunction, ParserParam } from "../../kql/content/load.ts";
 import { type CheckContext, type Doc, report } from "./context.ts";
+import { textPosition } from "./source-map.ts";
 
 /** Our connector (deploy/solution.json `connectorId`). */
 export const OWN_CONNECTOR_ID: string = (
@@ -46,15 +47,11 @@ export function firstNonAscii(text: string): { offset: number; char: string } | 
 export function checkNonAscii(ctx: CheckContext, doc: Doc<unknown>, text: string): void {
   const hit = firstNonAscii(text);
   if (!hit) return;
-  const before = text.slice(0, hit.offset);
-  const line = before.split("\n").length;
-  const column = hit.offset - before.lastIndexOf("\n");
   const code = `U+${hit.char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
   ctx.offenders.push({
     file: doc.file,
     field: "(file)",
-    line,
-    column,
+    ...textPosition(text, hit.offset),
     message: `non-ASCII character '${hit.char}' (${code}): Azure-Sentinel's NonAscii test accepts ASCII only; in KQL write it as a \\u escape`,
   });
 }
@@ -73,12 +70,10 @@ export function brandingOffences(text: string): number[] {
 
 export function checkBranding(ctx: CheckContext, doc: Doc<unknown>, text: string): void {
   for (const offset of brandingOffences(text)) {
-    const before = text.slice(0, offset);
     ctx.offenders.push({
       file: doc.file,
       field: "(file)",
-      line: before.split("\n").length,
-      column: offset - before.lastIndexOf("\n"),
+      ...textPosition(text, offset),
       message: `'Sentinel' not preceded by 'Microsoft': Azure-Sentinel's branding check (validMSBranding) fails the package it lands in`,
     });
   }
@@ -93,12 +88,10 @@ export function localeLinkOffsets(text: string): number[] {
 
 export function checkLocaleLinks(ctx: CheckContext, doc: Doc<unknown>, text: string): void {
   for (const offset of localeLinkOffsets(text)) {
-    const before = text.slice(0, offset);
     ctx.offenders.push({
       file: doc.file,
       field: "(file)",
-      line: before.split("\n").length,
-      column: offset - before.lastIndexOf("\n"),
+      ...textPosition(text, offset),
       message:
         "documentation link with a locale segment (/en-us/): Azure-Sentinel's documentsLinkValidator rejects it; drop the locale",
     });

@@ -22,6 +22,7 @@
  * | a literal elsewhere (`connectorId`, `contentId` as the tool itself writes them) | pass |
  */
 import { brandingOffences, localeLinkOffsets } from "./check-ci.ts";
+import { textPosition } from "./source-map.ts";
 import type { Offender } from "./types.ts";
 
 type Json = unknown;
@@ -135,28 +136,20 @@ export function checkSolutionId(
 
 /** validMSBranding and documentsLinkValidator over the text of a package file as written (mainTemplate.json or createUiDefinition.json). */
 export function checkPackageBranding(text: string, file: string): Offender[] {
-  const at = (offset: number) => {
-    const before = text.slice(0, offset);
-    return { line: before.split("\n").length, column: offset - before.lastIndexOf("\n") };
-  };
   const links = localeLinkOffsets(text).map((offset) => ({
     file,
     field: "(file)",
-    ...at(offset),
+    ...textPosition(text, offset),
     message: "documentation link with a locale segment (documentsLinkValidator)",
   }));
   return [
     ...links,
-    ...brandingOffences(text).map((offset) => {
-      const before = text.slice(0, offset);
-      return {
-        file,
-        field: "(file)",
-        line: before.split("\n").length,
-        column: offset - before.lastIndexOf("\n"),
-        message: `'Sentinel' not preceded by 'Microsoft' (validMSBranding): ...${text.slice(Math.max(0, offset - 40), offset + 8).replace(/\s+/g, " ")}`,
-      };
-    }),
+    ...brandingOffences(text).map((offset) => ({
+      file,
+      field: "(file)",
+      ...textPosition(text, offset),
+      message: `'Sentinel' not preceded by 'Microsoft' (validMSBranding): ...${text.slice(Math.max(0, offset - 40), offset + 8).replace(/\s+/g, " ")}`,
+    })),
   ];
 }
 

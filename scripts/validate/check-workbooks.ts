@@ -6,6 +6,7 @@
 import type { Workbook } from "../../kql/content/load.ts";
 import { type CheckContext, checkQuery, type Doc, report } from "./context.ts";
 import { checkSchema } from "./schema.ts";
+import { textPosition } from "./source-map.ts";
 import {
   enclosingLiteral,
   findReferences,
@@ -36,12 +37,10 @@ export function checkWorkbook(ctx: CheckContext, doc: Doc<Workbook>, text: strin
   }
   for (const { re, what } of BAKED_IDS) {
     for (const m of text.matchAll(re)) {
-      const before = text.slice(0, m.index);
       ctx.offenders.push({
         file: doc.file,
         field: "(file)",
-        line: before.split("\n").length,
-        column: m.index - before.lastIndexOf("\n"),
+        ...textPosition(text, m.index),
         message: `contains ${what}: '${m[0]}'; a workbook template must not reference concrete resources`,
       });
     }

@@ -18,6 +18,12 @@ export interface SourceMap {
   positionInString(path: FieldPath, offset: number): Position | undefined;
 }
 
+/** 1-based line and column of character `offset` of a raw file text (checks that read the file as text). */
+export function textPosition(text: string, offset: number): Position {
+  const before = text.slice(0, offset);
+  return { line: before.split("\n").length, column: offset - before.lastIndexOf("\n") };
+}
+
 /** A source map built on first use: most files have no offender, and parsing them twice costs time. */
 export function lazySourceMap(text: string): SourceMap {
   let map: SourceMap | undefined;

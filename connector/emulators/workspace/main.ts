@@ -5,6 +5,7 @@
  * stdin closes or SIGTERM/SIGINT.
  */
 import { parseArgs } from "node:util";
+import { serveUntilStopped } from "../process.ts";
 import { startWorkspaceEmulator } from "./index.ts";
 
 const { values } = parseArgs({
@@ -28,14 +29,4 @@ const emu = await startWorkspaceEmulator({
 process.stdout.write(
   `${JSON.stringify({ endpoint: emu.endpoint, dcrImmutableId: emu.dcrImmutableId, caCert: emu.caCert, dataDir: values["data-dir"] })}\n`,
 );
-let stopping = false;
-const stop = async () => {
-  if (stopping) return;
-  stopping = true;
-  await emu.stop();
-  process.exit(0);
-};
-process.on("SIGTERM", stop);
-process.on("SIGINT", stop);
-process.stdin.on("end", stop);
-process.stdin.resume();
+serveUntilStopped(emu);
