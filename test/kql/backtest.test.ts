@@ -8,6 +8,7 @@ import { UsageError } from "../../connector/commands/types.ts";
 import type { AnalyticsRule } from "../../kql/content/load.ts";
 import { replayRows, runBacktest, scheduledRuns } from "../../kql/backtest.ts";
 import { runDetections } from "../../kql/detect.ts";
+import { capture } from "../support/capture.ts";
 
 /** Three inbox rules created on 10 March, imported on 12 March: stored as the workspace stores old rows. */
 const IMPORTED_AT = "2026-03-12T08:00:00.000Z";
@@ -151,27 +152,6 @@ test("a backtest reports every rule's runs, rows scanned and alerts", () => {
     ],
   );
 });
-
-async function capture(fn: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const o = process.stdout.write.bind(process.stdout);
-  const e = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string) => {
-    out += s;
-    return true;
-  }) as typeof process.stdout.write;
-  process.stderr.write = ((s: string) => {
-    err += s;
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    return { code: await fn(), out, err };
-  } finally {
-    process.stdout.write = o;
-    process.stderr.write = e;
-  }
-}
 
 test("detect --from --to --json runs the pack's rules and adds runAt to today's alert shape", async () => {
   const r = await capture(() =>

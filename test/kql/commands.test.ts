@@ -8,6 +8,7 @@ import { queryCommand } from "../../connector/commands/query.ts";
 import { UsageError } from "../../connector/commands/types.ts";
 import type { AnalyticsRule } from "../../kql/content/load.ts";
 import { DetectionError, isoDurationMs, runDetections } from "../../kql/detect.ts";
+import { capture } from "../support/capture.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "kql-cmd-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,27 +25,6 @@ const audit = [
   { TimeGenerated: "2026-03-08T09:00:00Z", RecordId: "r3", Operation: "New-InboxRule", UserId: "old@contoso.com" },
 ];
 writeFileSync(join(dir, "workspace", "ExchangeAudit_CL.ndjson"), `${audit.map((r) => JSON.stringify(r)).join("\n")}\n`);
-
-async function capture(fn: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const o = process.stdout.write.bind(process.stdout);
-  const e = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string) => {
-    out += s;
-    return true;
-  }) as typeof process.stdout.write;
-  process.stderr.write = ((s: string) => {
-    err += s;
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    return { code: await fn(), out, err };
-  } finally {
-    process.stdout.write = o;
-    process.stderr.write = e;
-  }
-}
 
 test("query prints rows from the data directory as JSON with ISO datetimes", async () => {
   const r = await capture(() =>
