@@ -42,6 +42,14 @@ export function makeMailbox(rng: Rng, upn: string, displayName: string): Person 
   };
 }
 
+/**
+ * Mailbox permission tickets go to a small team holding the Exchange Administrator role (Microsoft's least-privilege
+ * guidance keeps privileged role holders few), not to every admin: one per 400 mailboxes, at least two.
+ */
+export function helpdeskSize(mailboxes: number): number {
+  return Math.max(2, Math.ceil(mailboxes / 400));
+}
+
 export function buildRoles(seed: number, people: Person[], admins: Person[], domain: string): Roles {
   const rng = rngFor(seed, "roles");
   const everyday = people.slice(10);
@@ -71,7 +79,7 @@ export function buildRoles(seed: number, people: Person[], admins: Person[], dom
     everyday,
     sharedMailboxes,
     executives,
-    helpdesk: admins.length > 1 ? admins.slice(1) : admins,
+    helpdesk: admins.length > 1 ? admins.slice(1, 1 + helpdeskSize(people.length)) : admins,
     sales,
     traveller: everyday.length > 4 ? at(4) : undefined,
     compliance: everyday.length > 5 ? at(5) : undefined,

@@ -292,13 +292,13 @@ export const BASELINE_COLUMNS = [
   col(
     "Kind",
     "string",
-    "What was seen: Activity (any record), SendAs (user sent as/on behalf of a mailbox), MailReadApp (app read mail), DelegateRead (user read another mailbox), Protocol (user logged on with a legacy or modern client), Network (user used an IPv4 /16 or IPv6 /32), User (any record of the user).",
+    "What was seen: Activity (any record), SendAs (user sent as/on behalf of a mailbox), MailReadApp (app read mail), DelegateRead (user read another mailbox), Protocol (user logged on with a legacy or modern client), Network (user used an IPv4 /16 or IPv6 /32), User (any record of the user), MailboxGrant (admin granted FullAccess on a mailbox).",
   ),
   col("Actor", "string", "Acting user (lower-case UserId); empty for Activity and MailReadApp."),
   col(
     "Value",
     "string",
-    "What the actor used: the mailbox (SendAs, DelegateRead), the app id (MailReadApp), legacy or modern (Protocol), the network (Network: IPv4 and the /16 in hex as parse_ipv6 writes it, e.g. IPv4 c633, or IPv6 and the /32); empty for Activity and User.",
+    "What the actor used: the mailbox (SendAs, DelegateRead), the app id (MailReadApp), legacy or modern (Protocol), the network (Network: IPv4 and the /16 in hex as parse_ipv6 writes it, e.g. IPv4 c633, or IPv6 and the /32), fullaccess (MailboxGrant); empty for Activity and User.",
   ),
   col(
     "FirstSeen",
