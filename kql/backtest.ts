@@ -206,7 +206,7 @@ export function runBacktest(opts: BacktestOptions): BacktestAlert[] {
     try {
       const windows = scanWindows(rule.query);
       for (const runAt of scheduledRuns(rule, opts.from, opts.to)) {
-        const rows = runRule(rule, provider, runAt, functions);
+        const rows = runRule(rule, provider, runAt, functions, windows);
         const w = ruleWindow(rule, runAt);
         cost.runs++;
         cost.rowsScanned += scanned(w.start.getTime(), w.end.getTime(), windows);

@@ -119,8 +119,9 @@ export function runRule(
   tables: Record<string, Record<string, unknown>[]> | TableProvider,
   now: Date,
   functions: readonly FunctionDef[],
+  scanWindows?: ReadonlyMap<string, number>,
 ): Row[] {
-  return executeQuery(rule.query, { tables, now, functions, timeRange: ruleWindow(rule, now) }).rows;
+  return executeQuery(rule.query, { tables, now, functions, timeRange: ruleWindow(rule, now), scanWindows }).rows;
 }
 
 /** Runs every rule; throws {@link DetectionError} (with the other alerts) when a rule cannot run. */
