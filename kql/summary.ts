@@ -6,7 +6,8 @@
  *
  * Bins are materialised for all the source rows at once, including the bin in progress. That is safe for the
  * rules that read the baseline: they only treat a baseline row as history when its FirstSeen is older than one
- * day (or than the start of the day of the activity), which a row of the current bin never is.
+ * day (or than the start of the day of the activity, or than the first new row of the forwarding pair), which a
+ * row summarising the rows new in a run never is.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";

@@ -292,13 +292,17 @@ export const BASELINE_COLUMNS = [
   col(
     "Kind",
     "string",
-    "What was seen: Activity (any record), SendAs (user sent as/on behalf of a mailbox), MailReadApp (app read mail), DelegateRead (user read another mailbox), Protocol (user logged on with a legacy or modern client), Network (user used an IPv4 /16 or IPv6 /32), User (any record of the user), MailboxGrant (admin granted FullAccess on a mailbox).",
+    "What was seen: Activity (any record), SendAs (user sent as/on behalf of a mailbox), MailReadApp (app read mail), DelegateRead (user read another mailbox), Protocol (user logged on with a legacy or modern client), Network (user used an IPv4 /16 or IPv6 /32), User (any record of the user), Forward (mailbox forwarded to an address), TenantDomain (domain of mailbox owners and member users), MailboxGrant (admin granted FullAccess on a mailbox).",
   ),
-  col("Actor", "string", "Acting user (lower-case UserId); empty for Activity and MailReadApp."),
+  col(
+    "Actor",
+    "string",
+    "Acting user (lower-case UserId); the forwarding mailbox for Forward; empty for Activity, MailReadApp and TenantDomain.",
+  ),
   col(
     "Value",
     "string",
-    "What the actor used: the mailbox (SendAs, DelegateRead), the app id (MailReadApp), legacy or modern (Protocol), the network (Network: IPv4 and the /16 in hex as parse_ipv6 writes it, e.g. IPv4 c633, or IPv6 and the /32), fullaccess (MailboxGrant); empty for Activity and User.",
+    "What the actor used: the mailbox (SendAs, DelegateRead), the app id (MailReadApp), legacy or modern (Protocol), the network (Network: IPv4 and the /16 in hex as parse_ipv6 writes it, e.g. IPv4 c633, or IPv6 and the /32), the lower-case forwarding address, internal ones included (Forward), the domain (TenantDomain), fullaccess (MailboxGrant); empty for Activity and User.",
   ),
   col(
     "FirstSeen",
