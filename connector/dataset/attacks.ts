@@ -34,6 +34,8 @@ export const ROGUE_APP_ID = "6b1c3f1e-4e6b-4a7e-9f40-3a2f0c9d8e11";
 export interface Story {
   name: string;
   description: string;
+  /** The analytics rules (file names under analytics-rules/) that must raise an alert for the story. */
+  rules: readonly string[];
 }
 
 export const STORIES: readonly Story[] = [
@@ -41,21 +43,43 @@ export const STORIES: readonly Story[] = [
     name: "session-hijack",
     description:
       "A second, concurrent session from a new IP creates a forwarding inbox rule, grants folder permissions and reads mail.",
+    rules: [
+      "concurrent-sessions-from-different-networks",
+      "inbox-rule-forwards-outside-organization",
+      "inbox-rule-hides-mail",
+      "sensitive-folder-permission-granted",
+      "mailbox-change-from-new-network-session",
+    ],
   },
-  { name: "delete-then-send", description: "One session hard-deletes a burst of messages, then sends mail." },
+  {
+    name: "delete-then-send",
+    description: "One session hard-deletes a burst of messages, then sends mail.",
+    rules: ["mass-delete-and-send-in-session"],
+  },
   {
     name: "rogue-app-mail-access",
     description: "MailItemsAccessed Bind and Sync by an application id never seen in the tenant.",
+    rules: ["mail-accessed-by-new-application"],
   },
   {
     name: "fullaccess-granted-then-removed",
     description: "An admin grants FullAccess on the CEO's mailbox to a user and removes it two hours later.",
+    rules: ["mailbox-fullaccess-permission-granted", "mailbox-permission-granted-then-removed"],
   },
-  { name: "audit-bypass", description: "Audit bypass association enabled for an account." },
-  { name: "mailbox-export", description: "A mailbox export request for the CEO's mailbox to a file share." },
+  {
+    name: "audit-bypass",
+    description: "Audit bypass association enabled for an account.",
+    rules: ["mailbox-audit-bypass-enabled"],
+  },
+  {
+    name: "mailbox-export",
+    description: "A mailbox export request for the CEO's mailbox to a file share.",
+    rules: ["mailbox-export-or-search-copy"],
+  },
   {
     name: "legacy-protocol-logins",
     description: "POP3 and IMAP4 mailbox logins without a SessionId for a user who normally uses Outlook.",
+    rules: ["legacy-protocol-mailbox-access"],
   },
 ];
 

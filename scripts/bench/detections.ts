@@ -1,8 +1,9 @@
 /**
  * Benchmark `detections`: the alert budget of the content pack. Generates a benign-only tenant (every
  * realistic behaviour of docs/dataset.md on, the Audit.General one included; attack stories off), normalizes it as the connector would, and
- * backtests every analytics rule over it (scripts/kql/backtest.ts: every scheduled run, rows at their event
- * time). Every alert is a false alert. Reports per rule and for the pack:
+ * backtests every analytics rule over it (kql/backtest.ts: every scheduled run, rows at their event
+ * time). Every alert is a false alert. Reports per rule and for the pack (and, from recall.ts, which planted
+ * attack stories the same tenant still raises):
  *
  * | Measure                                   | Definition                                                         |
  * | ----------------------------------------- | ------------------------------------------------------------------ |
@@ -21,11 +22,11 @@
  * Run alone: `node scripts/bench/detections.ts [mailboxes] [days] [rule-file,...]` prints the per-rule table as
  * Markdown (a rule engineer's check of one rule: `node scripts/bench/detections.ts 300 7 mass-hard-deletion`).
  */
-import { ALL_BEHAVIOURS_ON, generateDataset } from "../../connector/dataset/index.ts";
-import { normalizeRecord } from "../../connector/normalize/index.ts";
 import { loadAnalyticsRules } from "../../kql/content/load.ts";
 import { type RuleCost, runBacktest } from "../../kql/backtest.ts";
 import { DetectionError } from "../../kql/detect.ts";
+import { BENCH_END, benignRows } from "./bench-tenant.ts";
+import { measureRecall, type Recall } from "./recall.ts";
 import type { BenchResult } from "./types.ts";
 
 export const SIZES = { full: { mailboxes: 2000, days: 7 }, quick: { mailboxes: 300, days: 7 } } as const;
@@ -38,26 +39,6 @@ export function warmUpDays(): number {
   return Number.isInteger(n) && n >= 0 ? n : WARM_UP_DAYS;
 }
 const DAY = 86_400_000;
-
-/** Normalized rows of a benign-only tenant, shaped as if ingested live (TimeGenerated = ingestion = EventTime). */
-export function benignRows(mailboxes: number, days: number, end: Date): Record<string, unknown>[] {
-  const rows: Record<string, unknown>[] = [];
-  const ds = generateDataset({ mailboxes, days, end, seed: 15, attacks: false, behaviours: ALL_BEHAVIOURS_ON });
-  for (const rec of ds.records()) {
-    const r = normalizeRecord(rec, {
-      subjects: "keep",
-      keepAuditData: true,
-      ingestionSource: "api",
-      sourceContentId: "bench",
-    });
-    if (!r.ok) continue;
-    const row = r.row as unknown as Record<string, unknown>;
-    row.TimeGenerated = row.EventTime;
-    row._IngestionTime = row.EventTime;
-    rows.push(row);
-  }
-  return rows;
-}
 
 export interface RuleBudget extends RuleCost {
   file: string;
@@ -85,7 +66,7 @@ export function measureBudget(
   onRule?: (r: RuleBudget) => void,
   only?: readonly string[],
 ): Budget {
-  const end = new Date(Date.UTC(2026, 2, 10, 6));
+  const end = BENCH_END;
   const t0 = performance.now();
   const warmUp = warmUpDays();
   const rows = benignRows(mailboxes, days + warmUp, end);
@@ -130,7 +111,14 @@ export async function run(options: { quick: boolean }): Promise<BenchResult[]> {
   );
   const unit = "false alerts / 1k mailboxes / day";
   const scope = `${b.mailboxes} mailboxes x ${b.days} days after ${b.warmUp} warm-up days, benign only`;
+  const recall = measureRecall(size.mailboxes, b.warmUp, BENCH_END);
   return [
+    {
+      name: "detections: attack stories caught on the same tenant",
+      unit: "stories caught / stories",
+      value: round(recall.caught / recall.stories),
+      notes: recallNotes(recall),
+    },
     {
       name: `detections: whole pack (${b.rules.length} rules) over ${b.rows} rows`,
       unit,
@@ -147,6 +135,11 @@ export async function run(options: { quick: boolean }): Promise<BenchResult[]> {
 }
 
 const round = (n: number) => Math.round(n * 100) / 100;
+
+export function recallNotes(r: Recall): string {
+  const missed = r.missed.length ? `; missed ${r.missed.join(", ")}` : "";
+  return `${r.caught}/${r.stories} stories, ${r.fired}/${r.pairs} story rules alerted${missed}; ${Math.round(r.ms)} ms`;
+}
 
 /** The per-rule table of docs/performance.md (alert budget), worst first. */
 export function budgetTable(b: Budget): string {
@@ -183,4 +176,5 @@ if (import.meta.main) {
   );
   process.stdout.write(budgetTable(b));
   for (const f of b.failures) process.stdout.write(`failed: ${f}\n`);
+  if (!only) process.stdout.write(`\nAttack stories planted in the same tenant: ${recallNotes(measureRecall(mailboxes, b.warmUp, BENCH_END))}\n`);
 }

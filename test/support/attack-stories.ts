@@ -1,25 +1,9 @@
 /** The analytics rules each attack story of the generated dataset must raise, by rule file (demo and import scenarios). */
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
+import { STORIES } from "../../connector/dataset/attacks.ts";
 
-export const STORY_RULES: Record<string, string[]> = {
-  "session-hijack": [
-    "concurrent-sessions-from-different-networks",
-    "inbox-rule-forwards-outside-organization",
-    "inbox-rule-hides-mail",
-    "sensitive-folder-permission-granted",
-    "mailbox-change-from-new-network-session",
-  ],
-  "delete-then-send": ["mass-delete-and-send-in-session"],
-  "rogue-app-mail-access": ["mail-accessed-by-new-application"],
-  "fullaccess-granted-then-removed": [
-    "mailbox-fullaccess-permission-granted",
-    "mailbox-permission-granted-then-removed",
-  ],
-  "audit-bypass": ["mailbox-audit-bypass-enabled"],
-  "mailbox-export": ["mailbox-export-or-search-copy"],
-  "legacy-protocol-logins": ["legacy-protocol-mailbox-access"],
-};
+export const STORY_RULES: Record<string, readonly string[]> = Object.fromEntries(STORIES.map((s) => [s.name, s.rules]));
 
 /** Display name of an analytics rule, from its file name. */
 export const ruleName = (file: string): string =>
