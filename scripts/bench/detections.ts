@@ -95,7 +95,16 @@ export function measureBudget(
     for (const f of err.failures) failures.push(`${f.rule}: ${f.message}`);
   }
   const total = rules.reduce((n, r) => n + r.alerts, 0);
-  return { mailboxes, days, rows: rows.length, warmUp, rules, failures, totalPerThousandPerDay: perDay(total), generateMs };
+  return {
+    mailboxes,
+    days,
+    rows: rows.length,
+    warmUp,
+    rules,
+    failures,
+    totalPerThousandPerDay: perDay(total),
+    generateMs,
+  };
 }
 
 /** `EXO_BENCH_DETECTIONS_SIZE=MAILBOXESxDAYS` overrides the size (a smoke run of the module's wiring). */
@@ -176,5 +185,8 @@ if (import.meta.main) {
   );
   process.stdout.write(budgetTable(b));
   for (const f of b.failures) process.stdout.write(`failed: ${f}\n`);
-  if (!only) process.stdout.write(`\nAttack stories planted in the same tenant: ${recallNotes(measureRecall(mailboxes, b.warmUp, BENCH_END))}\n`);
+  if (!only)
+    process.stdout.write(
+      `\nAttack stories planted in the same tenant: ${recallNotes(measureRecall(mailboxes, b.warmUp, BENCH_END))}\n`,
+    );
 }
