@@ -7,7 +7,7 @@ import type { HealthRow } from "../schema/table-schema.ts";
 import type { SourceStats } from "../source/types.ts";
 import { VERSION } from "../version.ts";
 import { latenessSummary } from "./lateness.ts";
-import type { CollectResult } from "./collect.ts";
+import type { CollectResult } from "./collect-types.ts";
 
 /** Source counters accumulated by a unit (difference of `stats()` before and after). */
 export function statsDelta(before: SourceStats, after: SourceStats): SourceStats {

@@ -1,5 +1,5 @@
 /** A one-line progress bar on a terminal (stderr) for backfills: fraction of the time range, rows, lag. */
-import type { CollectProgress } from "./collect.ts";
+import type { CollectProgress } from "./collect-types.ts";
 
 export interface ProgressBar {
   update(unit: { tenantId: string; contentType: string }, p: CollectProgress): void;
