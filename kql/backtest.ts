@@ -132,7 +132,8 @@ function upperBound(times: Float64Array, t: number): number {
  * reference of the table is followed by that filter, which Log Analytics applies before reading, so a run scans
  * only that last `d` of the table however long the rule's queryPeriod is. Table name -> window in ms.
  */
-export function scanWindows(query: string): Map<string, number> {
+export function scanWindows(text: string): Map<string, number> {
+  const query = withoutComments(text);
   const lets = new Map<string, number>();
   for (const m of query.matchAll(/\blet\s+(\w+)\s*=\s*(\d+[dhms])\s*;/g)) lets.set(m[1]!, isoDurationMs(m[2]!));
   const out = new Map<string, number>();
@@ -223,4 +224,26 @@ export function runBacktest(opts: BacktestOptions): BacktestAlert[] {
   alerts.sort((a, b) => (a.runAt < b.runAt ? -1 : a.runAt > b.runAt ? 1 : 0));
   if (failures.length) throw new DetectionError(failures, alerts);
   return alerts;
+}
+
+/**
+ * The query without its `//` comments (string literals kept), so a table named in a comment is not taken for an
+ * unfiltered read of it.
+ */
+function withoutComments(query: string): string {
+  let out = "";
+  for (let i = 0; i < query.length; i++) {
+    const c = query[i]!;
+    if (c === '"' || c === "'") {
+      const verbatim = query[i - 1] === "@";
+      let j = i + 1;
+      while (j < query.length && query[j] !== c) j += !verbatim && query[j] === "\\" ? 2 : 1;
+      out += query.slice(i, j + 1);
+      i = j;
+    } else if (c === "/" && query[i + 1] === "/") {
+      while (i < query.length && query[i] !== "\n") i++;
+      out += "\n";
+    } else out += c;
+  }
+  return out;
 }

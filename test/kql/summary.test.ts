@@ -63,4 +63,16 @@ test("scanWindows: a table read only behind a leading TimeGenerated filter is sc
     ],
   );
   assert.equal(scanWindows(`${q} | union ExchangeAudit_CL`).has("ExchangeAudit_CL"), false, "one unfiltered read");
+  assert.equal(
+    scanWindows(
+      `let d = 1d; // ExchangeAudit_CL is read over one day\nExchangeAudit_CL | where TimeGenerated > ago(d)`,
+    ).get("ExchangeAudit_CL"),
+    86_400_000,
+    "a table named in a comment is not a read",
+  );
+  assert.equal(
+    scanWindows(`${q} | where Url has "http://x" | union ExchangeAudit_CL // c`).has("ExchangeAudit_CL"),
+    false,
+    "a // inside a string does not hide a later read",
+  );
 });
