@@ -25,8 +25,8 @@ export interface SummaryRule {
   destinationTable: string;
   /** Bin size in minutes (20, 30, 60, 120, 180, 360, 720 or 1440). */
   binSize: number;
-  /** Seconds waited after a bin ends before the rule runs. */
-  binDelay: number;
+  /** Wait after a bin ends before it runs (optional; see the content file for the unit's two readings). */
+  binDelay?: number;
   query: string;
 }
 
@@ -42,6 +42,7 @@ const SOURCE = "ExchangeAudit_CL";
 
 /**
  * Rows the summary rule writes for `source` rows, one query run per bin; TimeGenerated-less rows are skipped.
+ * Each written row's TimeGenerated is its bin's start.
  * The result rows carry plain JSON values (datetimes as ISO strings), as a table fixture does.
  */
 export function summaryRows(rule: SummaryRule, source: readonly Record<string, unknown>[]): Record<string, unknown>[] {
@@ -58,7 +59,10 @@ export function summaryRows(rule: SummaryRule, source: readonly Record<string, u
   const out: Record<string, unknown>[] = [];
   for (const [start, rows] of [...bins.entries()].sort((a, b) => a[0] - b[0])) {
     const result = executeQuery(rule.query, { tables: { [SOURCE]: rows }, now: new Date(start + binMs) });
-    for (const row of result.rows) out.push(toJsonValue(row) as Record<string, unknown>);
+    // TimeGenerated is reserved: the service sets it on the rows it writes (here the bin start, with _BinStartTime)
+    const binStart = new Date(start).toISOString();
+    for (const row of result.rows)
+      out.push({ TimeGenerated: binStart, ...(toJsonValue(row) as Record<string, unknown>) });
   }
   return out;
 }

@@ -288,7 +288,11 @@ export type SummaryTableDef = Omit<TableDef, "streamName"> & {
 
 /** Columns of `ExchangeAuditBaseline_CL`: one row per (Kind, Actor, Value) seen in a day of `ExchangeAudit_CL`. */
 export const BASELINE_COLUMNS = [
-  col("TimeGenerated", "datetime", "Latest TimeGenerated of the pair's rows in the summarised day (inside the bin)."),
+  col(
+    "TimeGenerated",
+    "datetime",
+    "Set by the summary rule service when it writes the row (a reserved column the query does not return); the local engine writes the bin's start.",
+  ),
   col(
     "Kind",
     "string",

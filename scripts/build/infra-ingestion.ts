@@ -90,8 +90,10 @@ export function ingestionResources(): Resource[] {
  * ("Aggregate data in a Log Analytics workspace by using summary rules", learn.microsoft.com, read 2026-12):
  * bin size 20 minutes to 24 hours (20, 30, 60, 120, 180, 360, 720, 1440), up to 30 active rules per workspace,
  * a query time-out of 10 minutes and at most 500,000 result rows (100 MB) per bin; the destination must be a
- * custom `_CL` table on the Analytics plan; cross-workspace queries are limited; bins already processed are not
- * re-run for rows ingested after `binDelay`. The baseline writes a few rows per user and day, far below these.
+ * custom `_CL` table on the Analytics plan; cross-workspace queries and user-defined functions are not supported;
+ * bins already processed are not re-run for rows ingested after the bin's delay; TimeGenerated is reserved (the
+ * service sets it; a result column of that name is kept as `_OriginalTimeGenerated`). The baseline writes a few rows
+ * per user and day, far below these.
  */
 function summaryResources(): Resource[] {
   const out: Resource[] = [];
@@ -116,7 +118,7 @@ function summaryResources(): Resource[] {
         ruleDefinition: {
           query: rule.query.trim(),
           binSize: rule.binSize,
-          binDelay: rule.binDelay,
+          ...(rule.binDelay === undefined ? {} : { binDelay: rule.binDelay }),
           timeSelector: "TimeGenerated",
           destinationTable: t.tableName,
         },

@@ -41,8 +41,14 @@ export function checkSummaryRules(ctx: CheckContext, root: string): number {
       report(ctx, doc, ["destinationTable"], `destinationTable must be ${table.tableName} (connector/schema)`);
     if (!(SUMMARY_BIN_SIZES as readonly number[]).includes(rule.binSize))
       report(ctx, doc, ["binSize"], `binSize must be one of ${SUMMARY_BIN_SIZES.join(", ")} (minutes)`);
-    if (!Number.isInteger(rule.binDelay) || rule.binDelay < 0 || rule.binDelay > 86_400)
-      report(ctx, doc, ["binDelay"], "binDelay must be whole seconds between 0 and 86400");
+    // binDelay: seconds in the ARM schema, minutes (at most 1440) in the Azure Monitor documentation
+    if (rule.binDelay !== undefined && (!Number.isInteger(rule.binDelay) || rule.binDelay < 0 || rule.binDelay > 1440))
+      report(
+        ctx,
+        doc,
+        ["binDelay"],
+        "binDelay must be a whole number between 0 and 1440 (valid as seconds and as minutes)",
+      );
     if (typeof rule.query !== "string" || rule.query.trim() === "") {
       report(ctx, doc, ["query"], "query is required");
       continue;
@@ -52,7 +58,17 @@ export function checkSummaryRules(ctx: CheckContext, root: string): number {
     checkQuery(ctx, doc, ["query"], rule.query, {
       onColumns: (columns, types) => {
         const got = [...(columns ?? [])].map((c) => `${c}:${types.get(c)}`);
-        const want = table.columns.map((c) => `${c.name}:${c.type}`);
+        if (got.some((c) => c.startsWith("TimeGenerated:"))) {
+          report(
+            ctx,
+            doc,
+            ["query"],
+            "the query must not return TimeGenerated: the service sets that reserved column itself and keeps a result column of that name as _OriginalTimeGenerated",
+          );
+          return;
+        }
+        // the service adds TimeGenerated to every row it writes
+        const want = table.columns.filter((c) => c.name !== "TimeGenerated").map((c) => `${c.name}:${c.type}`);
         if (JSON.stringify(got) !== JSON.stringify(want))
           report(ctx, doc, ["query"], `the query must return ${want.join(", ")}; it returns ${got.join(", ")}`);
       },
