@@ -19,17 +19,22 @@ export function tenantRows(mailboxes: number, days: number, end: Date, attacks: 
   const rows: Record<string, unknown>[] = [];
   const ds = generateDataset({ mailboxes, days, end, seed: 15, attacks, behaviours: ALL_BEHAVIOURS_ON });
   for (const rec of ds.records()) {
-    const r = normalizeRecord(rec, {
-      subjects: "keep",
-      keepAuditData: true,
-      ingestionSource: "api",
-      sourceContentId: "bench",
-    });
-    if (!r.ok) continue;
-    const row = r.row as unknown as Record<string, unknown>;
+    const row = normalizedRow(rec);
+    if (!row) continue;
     row.TimeGenerated = row.EventTime;
     row._IngestionTime = row.EventTime;
     rows.push(row);
   }
   return rows;
+}
+
+/** A generated record as the connector writes it (subjects and AuditData kept); undefined when it refuses it. */
+export function normalizedRow(rec: unknown): Record<string, unknown> | undefined {
+  const r = normalizeRecord(rec, {
+    subjects: "keep",
+    keepAuditData: true,
+    ingestionSource: "api",
+    sourceContentId: "bench",
+  });
+  return r.ok ? (r.row as unknown as Record<string, unknown>) : undefined;
 }

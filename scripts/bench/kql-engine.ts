@@ -4,10 +4,10 @@
  * Run alone with `node scripts/bench/kql-engine.ts [rows]`.
  */
 import { generateDataset } from "../../connector/dataset/index.ts";
-import { normalizeRecord } from "../../connector/normalize/index.ts";
 import { loadAnalyticsRules, parserFunctionDefs } from "../../kql/content/load.ts";
 import { ruleWindow } from "../../kql/detect.ts";
 import { executeQuery } from "../../kql/engine/evaluator.ts";
+import { normalizedRow } from "./bench-tenant.ts";
 import type { BenchResult } from "./types.ts";
 
 /**
@@ -19,14 +19,8 @@ export function generateRows(target: number, end: Date): Record<string, unknown>
   const base: Record<string, unknown>[] = [];
   const ds = generateDataset({ mailboxes: 200, days: 7, seed: 7, end });
   for (const rec of ds.records()) {
-    const r = normalizeRecord(rec, {
-      subjects: "keep",
-      keepAuditData: true,
-      ingestionSource: "api",
-      sourceContentId: "bench",
-    });
-    if (!r.ok) continue;
-    const row = r.row as unknown as Record<string, unknown>;
+    const row = normalizedRow(rec);
+    if (!row) continue;
     base.push({ ...row, TimeGenerated: row.TimeGenerated ?? row.EventTime });
     if (base.length >= target) break;
   }
