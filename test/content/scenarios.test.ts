@@ -17,7 +17,7 @@ import {
   parserFunctionDefs,
   REPO_ROOT,
 } from "../../kql/content/load.ts";
-import { ruleWindow } from "../../kql/detect.ts";
+import { isoDurationMs, ruleWindow } from "../../kql/detect.ts";
 import type { Row } from "../../kql/engine/context.ts";
 import { executeQuery } from "../../kql/engine/evaluator.ts";
 import { toJsonValue } from "../../kql/engine/values.ts";
@@ -222,6 +222,14 @@ function register(folder: string, file: string, query: string, rule: AnalyticsRu
         const now = new Date(s.now ?? "");
         const tables = Object.fromEntries(Object.entries(s.tables ?? {}).map(([k, v]) => [k, v ?? []]));
         checkExpect(run(importedAt(shifted(tables, 8 * 24 * HOUR_MS), now), now, s.allowList), { rows: 0 });
+      });
+      // Alert once: the next scheduled run sees the same rows, none of them new, and raises nothing (a rule that
+      // re-alerts every run while its period still holds the condition fails here).
+      test(`${file}: ${s.name}, run again at the next schedule with nothing new, raises no alert again`, () => {
+        const now = new Date(s.now ?? "");
+        const next = new Date(now.getTime() + isoDurationMs(rule.queryFrequency ?? "1h"));
+        const tables = Object.fromEntries(Object.entries(s.tables ?? {}).map(([k, v]) => [k, v ?? []]));
+        checkExpect(run(arrivedBy(tables, now), next, s.allowList), { rows: 0 });
       });
     }
   }
