@@ -34,6 +34,7 @@ import {
   triggers,
 } from "./detect.ts";
 import type { TableProvider } from "./engine/context.ts";
+import { firstAfter } from "./engine/evaluator.ts";
 import type { FunctionDef } from "./kusto.ts";
 import { NRT_LOOKBACK_MS } from "./nrt.ts";
 import { summaryTableRows } from "./summary.ts";
@@ -115,18 +116,6 @@ export function replayRows(rows: readonly Record<string, unknown>[]): ReplayTabl
   return { rows: out, times: Float64Array.from(timed, (x) => x.t) };
 }
 
-/** Index of the first time > t (binary search). */
-function upperBound(times: Float64Array, t: number): number {
-  let lo = 0;
-  let hi = times.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((times[mid] as number) <= t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /**
  * Tables a query reads only through a leading `| where TimeGenerated > ago(d)` (literal or `let` duration): every
  * reference of the table is followed by that filter, which Log Analytics applies before reading, so a run scans
@@ -185,7 +174,7 @@ function replayProvider(source: Record<string, Record<string, unknown>[]> | Tabl
       const t = table(name);
       const w = windows.get(name);
       const from = w === undefined ? start : Math.max(start, end - w);
-      if (t) n += upperBound(t.times, end) - upperBound(t.times, from);
+      if (t) n += firstAfter(t.times, end) - firstAfter(t.times, from);
     }
     read.clear();
     return n;

@@ -148,8 +148,8 @@ function sortedTimes(rows: readonly Row[]): Float64Array | undefined {
   return times;
 }
 
-/** Index of the first time > t. */
-function firstAfter(times: Float64Array, t: number): number {
+/** Index of the first time > t in ascending `times` (binary search). */
+export function firstAfter(times: Float64Array, t: number): number {
   let lo = 0;
   let hi = times.length;
   while (lo < hi) {
