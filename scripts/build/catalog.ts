@@ -35,8 +35,11 @@ export function contentCatalogMarkdown(content: SolutionContent): string {
       r.kind === "NRT"
         ? "NRT"
         : `Scheduled ${isoDuration(String(r.queryFrequency))} / ${isoDuration(String(r.queryPeriod))}`;
+    // a rule that sets severity per alert (alertSeverityColumnName) names its column: the YAML severity is the default
+    const column = r.alertDetailsOverride?.alertSeverityColumnName;
+    const severity = column ? `${r.severity}; per alert from ${column}` : r.severity;
     out.push(
-      `| ${cell(r.name)} | ${r.severity} | ${schedule} | ${cell((r.tactics ?? []).join(", "))} | ${cell(
+      `| ${cell(r.name)} | ${severity} | ${schedule} | ${cell((r.tactics ?? []).join(", "))} | ${cell(
         (r.relevantTechniques ?? []).join(", "),
       )} | ${cell(sourcesOf(r.query, names).join(", "))} | ${link(file)} |`,
     );
