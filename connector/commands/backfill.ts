@@ -1,10 +1,9 @@
-import { parseArgs } from "node:util";
 import { loadConfigForCommand } from "../config/cli.ts";
 import { createLogger } from "../log.ts";
 import { createProgressBar } from "../pipeline/progress-bar.ts";
 import { DEFAULT_WINDOW_POLICY, retentionFloor } from "../pipeline/windows.ts";
 import { parseApiTime } from "../source/time.ts";
-import { type Command, UsageError } from "./types.ts";
+import { type Command, UsageError, parseCommandArgs } from "./types.ts";
 
 const usage = `Usage: exo-audit backfill --from TIME [--to TIME] [--config FILE] [--tenant ID] [--content-type TYPE]
 
@@ -34,22 +33,17 @@ export const backfillCommand: Command = {
   summary: "collect a past time range (within the API's 7 days) with its own resumable checkpoint",
   usage,
   async run(argv) {
-    let values: { from?: string; to?: string; config?: string; tenant?: string; "content-type"?: string };
-    try {
-      values = parseArgs({
-        args: argv,
-        options: {
-          from: { type: "string" },
-          to: { type: "string" },
-          config: { type: "string" },
-          tenant: { type: "string" },
-          "content-type": { type: "string" },
-        },
-        strict: true,
-      }).values;
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
+    const values = parseCommandArgs({
+      args: argv,
+      options: {
+        from: { type: "string" },
+        to: { type: "string" },
+        config: { type: "string" },
+        tenant: { type: "string" },
+        "content-type": { type: "string" },
+      },
+      strict: true,
+    }).values;
     if (!values.from) throw new UsageError("--from is required");
     const now = Date.now();
     const from = parseTime("from", values.from);

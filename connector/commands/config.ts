@@ -1,8 +1,7 @@
-import { parseArgs } from "node:util";
 import { stringify } from "yaml";
 import { formatProblems } from "../config/cli.ts";
 import { CONFIG_SCHEMA, ENV_BINDINGS, loadConfig, pathText, redactConfig } from "../config/index.ts";
-import { type Command, UsageError } from "./types.ts";
+import { type Command, UsageError, parseCommandArgs } from "./types.ts";
 
 const usage = `Usage: exo-audit config check [--config FILE] [--json]
        exo-audit config schema
@@ -25,17 +24,12 @@ export const configCommand: Command = {
   summary: "check the configuration (every problem at once), print its schema or the environment variables",
   usage,
   async run(argv) {
-    let parsed: { values: { config?: string; json?: boolean }; positionals: string[] };
-    try {
-      parsed = parseArgs({
-        args: argv,
-        options: { config: { type: "string" }, json: { type: "boolean" } },
-        allowPositionals: true,
-        strict: true,
-      }) as typeof parsed;
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
+    const parsed = parseCommandArgs({
+      args: argv,
+      options: { config: { type: "string" }, json: { type: "boolean" } },
+      allowPositionals: true,
+      strict: true,
+    });
     const [sub, ...extra] = parsed.positionals;
     if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`);
     if (sub === "schema") {

@@ -8,11 +8,10 @@
  * | `--now` with `--from`/`--to`, or only one of them | usage error (exit 2)                  |
  */
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import type { Alert } from "../../kql/detect.ts";
 import { NRT_LOOKBACK_MS } from "../../kql/nrt.ts";
 import { parseNow } from "./query.ts";
-import { type Command, parseDateOption, UsageError } from "./types.ts";
+import { type Command, parseDateOption, UsageError, parseCommandArgs } from "./types.ts";
 
 const USAGE = `Usage: exo-audit detect [--data-dir DIR] [--now ISO] [--json]
        exo-audit detect --from ISO --to ISO [--data-dir DIR] [--json]
@@ -71,22 +70,17 @@ export const detectCommand: Command = {
   summary: "run the analytics rules over local workspace data and print the alerts",
   usage: USAGE,
   async run(argv) {
-    let values: Record<string, string | boolean | undefined>;
-    try {
-      ({ values } = parseArgs({
-        args: argv,
-        options: {
-          "data-dir": { type: "string" },
-          now: { type: "string" },
-          from: { type: "string" },
-          to: { type: "string" },
-          json: { type: "boolean" },
-        },
-        allowPositionals: false,
-      }));
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
+    const { values } = parseCommandArgs({
+      args: argv,
+      options: {
+        "data-dir": { type: "string" },
+        now: { type: "string" },
+        from: { type: "string" },
+        to: { type: "string" },
+        json: { type: "boolean" },
+      },
+      allowPositionals: false,
+    });
     const range = backtestRange(values);
     const now = parseNow(values.now as string | undefined);
     const dataDir = resolve((values["data-dir"] as string | undefined) ?? ".data");

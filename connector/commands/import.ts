@@ -2,12 +2,11 @@
  * `exo-audit import FILE...`: loads audit exports (history beyond the API's 7 days, or data collected by other
  * means) through the normal normalizer and Logs Ingestion sink. See docs/normalization.md (imports section).
  */
-import { parseArgs } from "node:util";
 import { creationDateParser } from "../import/creation-date.ts";
 import { ImportAbortedError, type ImportReport, importFiles } from "../import/index.ts";
 import { createLogger, type LogLevel } from "../log.ts";
 import { type CommandIo, checkEncoding, parseSubjects, processIo } from "./normalize.ts";
-import { type Command, UsageError } from "./types.ts";
+import { type Command, UsageError, parseCommandArgs } from "./types.ts";
 
 const USAGE = `Usage: exo-audit import FILE... [--data-dir DIR | --config FILE] [options]
 
@@ -65,29 +64,21 @@ export const importCommand: Command = {
 
 /** `exo-audit import` with explicit output streams. */
 export async function runImport(argv: string[], io: CommandIo): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
-  let files: string[];
-  try {
-    const parsed = parseArgs({
-      args: argv,
-      options: {
-        "data-dir": { type: "string" },
-        config: { type: "string" },
-        tenant: { type: "string" },
-        subjects: { type: "string" },
-        "no-audit-data": { type: "boolean" },
-        "batch-rows": { type: "string" },
-        "log-level": { type: "string" },
-        encoding: { type: "string" },
-        "creation-date-format": { type: "string" },
-      },
-      allowPositionals: true,
-    });
-    values = parsed.values;
-    files = parsed.positionals;
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const { values, positionals: files } = parseCommandArgs({
+    args: argv,
+    options: {
+      "data-dir": { type: "string" },
+      config: { type: "string" },
+      tenant: { type: "string" },
+      subjects: { type: "string" },
+      "no-audit-data": { type: "boolean" },
+      "batch-rows": { type: "string" },
+      "log-level": { type: "string" },
+      encoding: { type: "string" },
+      "creation-date-format": { type: "string" },
+    },
+    allowPositionals: true,
+  });
   if (files.length === 0) throw new UsageError("give at least one export file");
   if (values["data-dir"] !== undefined && values.config !== undefined) {
     throw new UsageError("use either --data-dir (local emulated workspace) or --config (Azure), not both");

@@ -1,8 +1,7 @@
 /** `exo-audit investigate`: sessions, actions, messages read and alerts for one mailbox, user, session or IP. */
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
-import { type Command, parseDateOption, UsageError } from "./types.ts";
+import { type Command, parseDateOption, UsageError, parseCommandArgs } from "./types.ts";
 
 const USAGE = `Usage: exo-audit investigate [--data-dir DIR] (--mailbox UPN | --user UPN | --session ID | --ip IP)
                             [--from ISO] [--to ISO] [--out FILE.html] [--json]
@@ -43,25 +42,20 @@ export const investigateCommand: Command = {
   summary: "sessions, actions, messages read and alerts for a mailbox, user, session or IP",
   usage: USAGE,
   async run(argv) {
-    let values: Record<string, string | boolean | undefined>;
-    try {
-      ({ values } = parseArgs({
-        args: argv,
-        options: {
-          "data-dir": { type: "string" },
-          mailbox: { type: "string" },
-          user: { type: "string" },
-          session: { type: "string" },
-          ip: { type: "string" },
-          from: { type: "string" },
-          to: { type: "string" },
-          out: { type: "string" },
-          json: { type: "boolean" },
-        },
-      }));
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
+    const { values } = parseCommandArgs({
+      args: argv,
+      options: {
+        "data-dir": { type: "string" },
+        mailbox: { type: "string" },
+        user: { type: "string" },
+        session: { type: "string" },
+        ip: { type: "string" },
+        from: { type: "string" },
+        to: { type: "string" },
+        out: { type: "string" },
+        json: { type: "boolean" },
+      },
+    });
     const given = SCOPES.filter((s) => typeof values[s] === "string" && values[s] !== "");
     if (given.length !== 1) throw new UsageError("give exactly one of --mailbox, --user, --session, --ip");
     const kind = given[0]!;

@@ -4,12 +4,11 @@
  * to check an export before importing it.
  */
 import { once } from "node:events";
-import { parseArgs } from "node:util";
 import { encodingLabel } from "../import/decode.ts";
 import { type ExportItem, readExportFile } from "../import/read.ts";
 import { normalizeRecord } from "../normalize/index.ts";
 import type { SubjectPrivacy } from "../normalize/types.ts";
-import { type Command, UsageError } from "./types.ts";
+import { type Command, UsageError, parseCommandArgs } from "./types.ts";
 
 const USAGE = `Usage: exo-audit normalize FILE... [--subjects keep|hash|drop] [--no-audit-data] [--tenant ID]
 
@@ -65,31 +64,16 @@ export const normalizeCommand: Command = {
 
 /** `exo-audit normalize` with explicit output streams. */
 export async function runNormalize(argv: string[], io: CommandIo): Promise<number> {
-  let parsed: ReturnType<
-    typeof parseArgs<{
-      options: {
-        subjects: { type: "string" };
-        "no-audit-data": { type: "boolean" };
-        tenant: { type: "string" };
-        encoding: { type: "string" };
-      };
-      allowPositionals: true;
-    }>
-  >;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: {
-        subjects: { type: "string" },
-        "no-audit-data": { type: "boolean" },
-        tenant: { type: "string" },
-        encoding: { type: "string" },
-      },
-      allowPositionals: true,
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const parsed = parseCommandArgs({
+    args: argv,
+    options: {
+      subjects: { type: "string" },
+      "no-audit-data": { type: "boolean" },
+      tenant: { type: "string" },
+      encoding: { type: "string" },
+    },
+    allowPositionals: true,
+  });
   const files = parsed.positionals;
   if (parsed.values.encoding) checkEncoding(parsed.values.encoding);
   if (files.length === 0) throw new UsageError("give at least one export file ('-' for stdin)");

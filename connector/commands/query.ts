@@ -1,8 +1,7 @@
 /** `exo-audit query`: runs KQL over local workspace data with the KQL test engine. */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
-import { type Command, parseDateOption, UsageError } from "./types.ts";
+import { type Command, parseDateOption, UsageError, parseCommandArgs } from "./types.ts";
 
 const USAGE = `Usage: exo-audit query [--data-dir DIR] [--now ISO] [--json] [--file FILE | 'KQL']
 
@@ -29,22 +28,16 @@ export const queryCommand: Command = {
   summary: "run a KQL query over local workspace data (KQL test engine)",
   usage: USAGE,
   async run(argv) {
-    let values: Record<string, string | boolean | undefined>;
-    let positionals: string[];
-    try {
-      ({ values, positionals } = parseArgs({
-        args: argv,
-        options: {
-          "data-dir": { type: "string" },
-          now: { type: "string" },
-          json: { type: "boolean" },
-          file: { type: "string" },
-        },
-        allowPositionals: true,
-      }));
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
+    const { values, positionals } = parseCommandArgs({
+      args: argv,
+      options: {
+        "data-dir": { type: "string" },
+        now: { type: "string" },
+        json: { type: "boolean" },
+        file: { type: "string" },
+      },
+      allowPositionals: true,
+    });
     const file = values.file as string | undefined;
     if (file && positionals.length) throw new UsageError("give the query either as an argument or with --file");
     const query = file ? readFileSync(file === "-" ? 0 : file, "utf8") : positionals.join(" ");

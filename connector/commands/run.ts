@@ -1,5 +1,4 @@
-import { parseArgs } from "node:util";
-import { type Command, UsageError } from "./types.ts";
+import { type Command, UsageError, parseCommandArgs } from "./types.ts";
 
 const usage = `Usage: exo-audit run [--config FILE] [--once] [--time-budget SECONDS]
 
@@ -23,16 +22,11 @@ export const runCommand: Command = {
   summary: "collect from the Management Activity API into Sentinel (continuously, or --once)",
   usage,
   async run(argv) {
-    let values: { config?: string; once?: boolean; "time-budget"?: string };
-    try {
-      values = parseArgs({
-        args: argv,
-        options: { config: { type: "string" }, once: { type: "boolean" }, "time-budget": { type: "string" } },
-        strict: true,
-      }).values;
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
+    const values = parseCommandArgs({
+      args: argv,
+      options: { config: { type: "string" }, once: { type: "boolean" }, "time-budget": { type: "string" } },
+      strict: true,
+    }).values;
     let budgetSec: number | undefined;
     if (values["time-budget"] !== undefined) {
       budgetSec = Number(values["time-budget"]);

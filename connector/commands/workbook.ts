@@ -1,9 +1,8 @@
 /** `exo-audit workbook render`: workbook JSON files to static HTML pages over local data. */
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { parseNow } from "./query.ts";
-import { type Command, UsageError } from "./types.ts";
+import { type Command, UsageError, parseCommandArgs } from "./types.ts";
 
 const USAGE = `Usage: exo-audit workbook render FILE... [--data-dir DIR] [--out DIR] [--param NAME=VALUE]...
                                  [--theme light|dark] [--now ISO]
@@ -45,23 +44,17 @@ export const workbookCommand: Command = {
   async run(argv) {
     const [sub, ...rest] = argv;
     if (sub !== "render") throw new UsageError(sub ? `unknown subcommand '${sub}'` : "missing subcommand 'render'");
-    let values: Record<string, string | string[] | boolean | undefined>;
-    let files: string[];
-    try {
-      ({ values, positionals: files } = parseArgs({
-        args: rest,
-        options: {
-          "data-dir": { type: "string" },
-          out: { type: "string" },
-          param: { type: "string", multiple: true },
-          theme: { type: "string" },
-          now: { type: "string" },
-        },
-        allowPositionals: true,
-      }));
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
+    const { values, positionals: files } = parseCommandArgs({
+      args: rest,
+      options: {
+        "data-dir": { type: "string" },
+        out: { type: "string" },
+        param: { type: "string", multiple: true },
+        theme: { type: "string" },
+        now: { type: "string" },
+      },
+      allowPositionals: true,
+    });
     if (!files.length) throw new UsageError("no workbook file given");
     const theme = (values.theme as string | undefined) ?? "light";
     if (theme !== "light" && theme !== "dark") throw new UsageError(`--theme: light or dark, not '${theme}'`);
