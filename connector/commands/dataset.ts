@@ -1,6 +1,5 @@
 import { createWriteStream } from "node:fs";
 import { once } from "node:events";
-import { parseArgs } from "node:util";
 import {
   BEHAVIOURS,
   type BehaviourSwitches,
@@ -9,7 +8,7 @@ import {
   defaultDatasetEnd,
   generateDataset,
 } from "../dataset/index.ts";
-import { type Command, UsageError } from "./types.ts";
+import { type Command, UsageError, parseCommandArgs } from "./types.ts";
 
 const usage = `Usage: exo-audit dataset --out FILE [--mailboxes N] [--days D] [--seed S] [--end ISO] [--without B,...] [--no-attacks]
 
@@ -72,7 +71,7 @@ export const datasetCommand: Command = {
   summary: "write the demo tenant's raw audit records (JSONL) for the given size and seed",
   usage,
   async run(argv) {
-    const { values } = parseArgs({
+    const { values } = parseCommandArgs({
       args: argv,
       options: {
         out: { type: "string" },

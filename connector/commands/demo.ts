@@ -1,9 +1,8 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import type { DemoSummary } from "../demo/run-demo.ts";
 import { parseDatasetOptions } from "./dataset.ts";
-import { type Command, UsageError } from "./types.ts";
+import { type Command, UsageError, parseCommandArgs } from "./types.ts";
 
 const usage = `Usage: exo-audit demo [--data-dir DIR] [--json] [--mailboxes N] [--days D] [--seed S]
 
@@ -28,7 +27,7 @@ export const demoCommand: Command = {
   summary: "run the whole pipeline on the embedded emulators and a generated tenant (npm start)",
   usage,
   async run(argv) {
-    const { values } = parseArgs({
+    const { values } = parseCommandArgs({
       args: argv,
       options: {
         "data-dir": { type: "string" },

@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { datasetCommand } from "../../connector/commands/dataset.ts";
+import { demoCommand } from "../../connector/commands/demo.ts";
+import { UsageError } from "../../connector/commands/types.ts";
 import { ATTACKER_IPS, type AuditRecord, generateDataset, ROGUE_APP_ID } from "../../connector/dataset/index.ts";
 
 const END = new Date("2026-03-10T18:00:00Z");
@@ -64,4 +67,9 @@ test("the dataset scales with mailboxes and days", () => {
   const large = [...generateDataset({ end: END, mailboxes: 40, days: 2 }).records()].length;
   assert.ok(large > small * 5, `${large} vs ${small}`);
   assert.throws(() => generateDataset({ mailboxes: 5 }), /at least 10|>= 10/);
+});
+
+test("the dataset and demo commands answer an unknown option with a usage error, as every command does", async () => {
+  for (const command of [datasetCommand, demoCommand])
+    await assert.rejects(command.run(["--bogus"]), (err) => err instanceof UsageError && /--bogus/.test(err.message));
 });
