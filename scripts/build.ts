@@ -3,7 +3,7 @@
  * then writes the Content Hub solution, the infrastructure template and the generated docs.
  */
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { scriptOptions } from "./script-options.ts";
 import { REPO_ROOT } from "../kql/content/load.ts";
 import { buildArtifacts, staleArtifacts, writeArtifacts } from "./build/index.ts";
 import { writePreviews } from "./build/previews.ts";
@@ -31,35 +31,19 @@ Builds (deterministically; same input gives byte-identical files):
   -h, --help        show this help`;
 
 async function main(): Promise<number> {
-  let values: {
-    root?: string;
-    out?: string;
-    "template-url"?: string;
-    "skip-validate"?: boolean;
-    check?: boolean;
-    "no-previews"?: boolean;
-    help?: boolean;
-  };
-  try {
-    ({ values } = parseArgs({
-      options: {
-        root: { type: "string" },
-        out: { type: "string" },
-        "template-url": { type: "string" },
-        "skip-validate": { type: "boolean" },
-        check: { type: "boolean" },
-        "no-previews": { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (err) {
-    console.error(`${(err as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const values = scriptOptions(
+    {
+      root: { type: "string" },
+      out: { type: "string" },
+      "template-url": { type: "string" },
+      "skip-validate": { type: "boolean" },
+      check: { type: "boolean" },
+      "no-previews": { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+    HELP,
+  );
+  if (typeof values === "number") return values;
   const root = values.root ? resolve(values.root) : REPO_ROOT;
   const out = values.out ? resolve(values.out) : REPO_ROOT;
   const started = performance.now();

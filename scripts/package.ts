@@ -4,8 +4,8 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { FUNCTIONS_ZIP, functionsPackage } from "./build/functions-package.ts";
+import { scriptOptions } from "./script-options.ts";
 import { REPO_ROOT } from "../kql/content/load.ts";
 
 const HELP = `Usage: npm run package -- [--out <dir>]
@@ -17,17 +17,8 @@ production packages it imports, for 'az functionapp deployment source config-zip
   -h, --help    show this help`;
 
 function main(): number {
-  let values: { out?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({ options: { out: { type: "string" }, help: { type: "boolean", short: "h" } } }));
-  } catch (err) {
-    console.error(`${(err as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const values = scriptOptions({ out: { type: "string" }, help: { type: "boolean", short: "h" } }, HELP);
+  if (typeof values === "number") return values;
   const started = performance.now();
   const built = functionsPackage(REPO_ROOT);
   const path = join(values.out ? resolve(values.out) : REPO_ROOT, FUNCTIONS_ZIP);

@@ -4,10 +4,10 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { solutionMetadata } from "./build/index.ts";
 import { checkPackage } from "./validate/check-package.ts";
 import { formatOffender, validateContent } from "./validate/index.ts";
+import { scriptOptions } from "./script-options.ts";
 
 const HELP = `Usage: npm run validate -- [--root <dir>] [--json] [--no-transforms] [--no-deployment] [--no-cache] [--workers <n>]
        npm run validate -- --package <mainTemplate.json>
@@ -32,37 +32,20 @@ infra template's deployment-time constraints (docs/deployment.md, "Deployment li
 Exit status: 0 when valid, 1 when any offender is found, 2 on usage errors.`;
 
 async function main(): Promise<number> {
-  let values: {
-    root?: string;
-    json?: boolean;
-    "no-transforms"?: boolean;
-    "no-deployment"?: boolean;
-    "no-cache"?: boolean;
-    workers?: string;
-    package?: string;
-    help?: boolean;
-  };
-  try {
-    ({ values } = parseArgs({
-      options: {
-        root: { type: "string" },
-        json: { type: "boolean" },
-        "no-transforms": { type: "boolean" },
-        "no-deployment": { type: "boolean" },
-        workers: { type: "string" },
-        "no-cache": { type: "boolean" },
-        package: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (err) {
-    console.error(`${(err as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const values = scriptOptions(
+    {
+      root: { type: "string" },
+      json: { type: "boolean" },
+      "no-transforms": { type: "boolean" },
+      "no-deployment": { type: "boolean" },
+      workers: { type: "string" },
+      "no-cache": { type: "boolean" },
+      package: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    HELP,
+  );
+  if (typeof values === "number") return values;
   if (values.package !== undefined) return checkPackageFile(values.package);
   const workers = values.workers === undefined ? undefined : Number(values.workers);
   if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1)) {
