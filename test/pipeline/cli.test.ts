@@ -12,10 +12,9 @@ import { runCommand } from "../../connector/commands/run.ts";
 import { startEntraEmulator, type EntraEmulator } from "../../connector/emulators/entra.ts";
 import { startO365Emulator, type O365Emulator } from "../../connector/emulators/o365/index.ts";
 import { startWorkspaceEmulator, type WorkspaceEmulator } from "../../connector/emulators/workspace/index.ts";
-import { makeRecord, TENANT } from "./support.ts";
+import { CLIENT, makeRecord, TENANT } from "./support.ts";
 
 const CLI = new URL("../../connector/cli.ts", import.meta.url).pathname;
-const CLIENT = "0b5e6c1a-3d2f-4a8b-9c7d-1e2f3a4b5c6d";
 const SECRET = "cli~Secret_Value.for-tests-91";
 const H = 3_600_000;
 const root = mkdtempSync(join(tmpdir(), "exo-cli-"));

@@ -18,9 +18,8 @@ import { createRuntime, type RuntimeOverrides } from "../../connector/pipeline/w
 import { SinkError } from "../../connector/sink/errors.ts";
 import type { RowSink } from "../../connector/sink/types.ts";
 import { startAzurite } from "../support/azurite.ts";
-import { makeRecord, TENANT } from "./support.ts";
+import { CLIENT, emulatorConfig, makeRecord, TENANT } from "./support.ts";
 
-const CLIENT = "0b5e6c1a-3d2f-4a8b-9c7d-1e2f3a4b5c6d";
 const SECRET = "e2e~Secret_Value.for-tests-77";
 const H = 3_600_000;
 const root = mkdtempSync(join(tmpdir(), "exo-e2e-"));
@@ -53,18 +52,7 @@ async function environment(
   const caFile = join(root, "ca.pem");
   writeFileSync(caFile, o365.caCert);
   const raw = {
-    allowCustomHosts: true,
-    tenants: [
-      {
-        tenantId: TENANT,
-        auth: { clientId: CLIENT, clientSecret: SECRET },
-        apiRoot: o365.apiRoot,
-        authorityHost: entra.authorityHost,
-        caFile,
-      },
-    ],
-    ingestion: { endpoint: workspace.endpoint, dcrImmutableId: workspace.dcrImmutableId, caFile },
-    state: state ?? { dir: join(dir, "state") },
+    ...emulatorConfig({ secret: SECRET, o365, entra, workspace, caFile, state: state ?? { dir: join(dir, "state") } }),
     collection: { initialLookbackHours: 96, batchRows: 40, concurrency: 3, requestsPerMinute: 60000 },
   };
   assert.deepEqual(validateRawConfig(raw), []);

@@ -18,9 +18,8 @@ import { runOnce } from "../../connector/pipeline/run.ts";
 import { createRuntime } from "../../connector/pipeline/wire.ts";
 import { realTimers } from "../../connector/source/rate-limit.ts";
 import { startAzurite } from "../support/azurite.ts";
-import { makeRecord, TENANT } from "./support.ts";
+import { CLIENT, emulatorConfig, makeRecord, TENANT } from "./support.ts";
 
-const CLIENT = "0b5e6c1a-3d2f-4a8b-9c7d-1e2f3a4b5c6d";
 const SECRET = "late~Secret_Value.for-tests-31";
 const MIN = 60_000;
 const H = 60 * MIN;
@@ -45,20 +44,14 @@ async function environment(state?: Record<string, unknown>) {
   const caFile = join(dir, "..", `ca${n}.pem`);
   writeFileSync(caFile, o365.caCert);
   // The default configuration: no overlap, sweep or lookback settings.
-  const raw = {
-    allowCustomHosts: true,
-    tenants: [
-      {
-        tenantId: TENANT,
-        auth: { clientId: CLIENT, clientSecret: SECRET },
-        apiRoot: o365.apiRoot,
-        authorityHost: entra.authorityHost,
-        caFile,
-      },
-    ],
-    ingestion: { endpoint: workspace.endpoint, dcrImmutableId: workspace.dcrImmutableId, caFile },
+  const raw = emulatorConfig({
+    secret: SECRET,
+    o365,
+    entra,
+    workspace,
+    caFile,
     state: state ?? { dir: join(dir, "state") },
-  };
+  });
   assert.deepEqual(validateRawConfig(raw), []);
   const config = withDefaults(raw, dir);
   config.instance = "late";

@@ -6,6 +6,41 @@ import { ContentUnavailableError } from "../../connector/source/errors.ts";
 import type { ContentBlobRef, ManagementActivityClient, SourceStats } from "../../connector/source/types.ts";
 
 export const TENANT = "7f3a1c2e-5b4d-4e8f-9a1b-2c3d4e5f6a7b";
+/** The app id the emulator-backed tests register with the Entra emulator (each test has its own secret). */
+export const CLIENT = "0b5e6c1a-3d2f-4a8b-9c7d-1e2f3a4b5c6d";
+
+/**
+ * The raw configuration (before defaults) of TENANT collected from the emulators: the API and token endpoint
+ * trust `caFile`, the workspace `ingestionCaFile` (default: the same file). Tests add their own settings.
+ */
+export function emulatorConfig(e: {
+  secret: string;
+  o365: { apiRoot: string };
+  entra: { authorityHost: string };
+  workspace: { endpoint: string; dcrImmutableId: string };
+  caFile: string;
+  ingestionCaFile?: string;
+  state: Record<string, unknown>;
+}) {
+  return {
+    allowCustomHosts: true,
+    tenants: [
+      {
+        tenantId: TENANT,
+        auth: { clientId: CLIENT, clientSecret: e.secret },
+        apiRoot: e.o365.apiRoot,
+        authorityHost: e.entra.authorityHost,
+        caFile: e.caFile,
+      },
+    ],
+    ingestion: {
+      endpoint: e.workspace.endpoint,
+      dcrImmutableId: e.workspace.dcrImmutableId,
+      caFile: e.ingestionCaFile ?? e.caFile,
+    },
+    state: e.state,
+  };
+}
 
 let seq = 0;
 /** A realistic Exchange mailbox record (MailItemsAccessed) or admin record (Set-Mailbox). */

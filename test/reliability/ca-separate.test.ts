@@ -15,12 +15,11 @@ import { randomBytes, X509Certificate } from "node:crypto";
 import { type EntraEmulator, startEntraEmulator } from "../../connector/emulators/entra.ts";
 import { type O365Emulator, startO365Emulator } from "../../connector/emulators/o365/index.ts";
 import { readNdjson } from "../../kql/tables-from-disk.ts";
-import { makeRecord, TENANT } from "../pipeline/support.ts";
+import { CLIENT, emulatorConfig, makeRecord, TENANT } from "../pipeline/support.ts";
 
 const CLI = new URL("../../connector/cli.ts", import.meta.url).pathname;
 const WORKSPACE_MAIN = new URL("../../connector/emulators/workspace/main.ts", import.meta.url).pathname;
 const ENTRA_MAIN = new URL("../../connector/emulators/entra-main.ts", import.meta.url).pathname;
-const CLIENT = "0b5e6c1a-3d2f-4a8b-9c7d-1e2f3a4b5c6d";
 const SECRET = "ca~Secret_Value.for-tests-06";
 const root = mkdtempSync(join(tmpdir(), "exo-ca-"));
 let entra: EntraEmulator;
@@ -61,18 +60,15 @@ function runOnce(config: Record<string, unknown>): Promise<{ code: number | null
 }
 
 const config = (tenantCa: string, ingestionCa: string, state: string) => ({
-  allowCustomHosts: true,
-  tenants: [
-    {
-      tenantId: TENANT,
-      auth: { clientId: CLIENT, clientSecret: SECRET },
-      apiRoot: o365.apiRoot,
-      authorityHost: entra.authorityHost,
-      caFile: tenantCa,
-    },
-  ],
-  ingestion: { endpoint: workspace.endpoint, dcrImmutableId: workspace.dcrImmutableId, caFile: ingestionCa },
-  state: { dir: join(root, state) },
+  ...emulatorConfig({
+    secret: SECRET,
+    o365,
+    entra,
+    workspace,
+    caFile: tenantCa,
+    ingestionCaFile: ingestionCa,
+    state: { dir: join(root, state) },
+  }),
   collection: { initialLookbackHours: 30, requestsPerMinute: 60000 },
 });
 

@@ -13,10 +13,9 @@ import { type EntraEmulator, startEntraEmulator } from "../../connector/emulator
 import { type O365Emulator, startO365Emulator } from "../../connector/emulators/o365/index.ts";
 import { startWorkspaceEmulator, type WorkspaceEmulator } from "../../connector/emulators/workspace/index.ts";
 import { readNdjson } from "../../kql/tables-from-disk.ts";
-import { makeRecord, TENANT } from "../pipeline/support.ts";
+import { CLIENT, makeRecord, TENANT } from "../pipeline/support.ts";
 
 const CLI = new URL("../../connector/cli.ts", import.meta.url).pathname;
-const CLIENT = "0b5e6c1a-3d2f-4a8b-9c7d-1e2f3a4b5c6d";
 const SECRET = "shutdown~Secret_Value.for-tests-18";
 const H = 3_600_000;
 const root = mkdtempSync(join(tmpdir(), "exo-shutdown-"));
