@@ -30,74 +30,72 @@ function counting(useIf: boolean): AggregateFactory {
   };
 }
 
-function dcount(useIf: boolean): AggregateFactory {
+/** What an aggregate over values does with each value and at the end. */
+interface ValueState {
+  add(v: unknown): void;
+  result(): unknown;
+}
+
+/**
+ * An aggregate over the non-null values of its first argument, of the rows its `-if` predicate (second argument)
+ * keeps: the null and predicate handling every such aggregate shares.
+ */
+function overValues(useIf: boolean, state: () => ValueState): AggregateFactory {
   return (args) => () => {
-    const seen = new Set<string>();
     const value = args[0]!;
     const pred = args[1]!;
+    const s = state();
     return {
       add(row, i, rows) {
         if (useIf && !truthy(pred(row, i, rows))) return;
         const v = value(row, i, rows);
-        if (!isNull(v)) seen.add(keyOf(v));
+        if (!isNull(v)) s.add(v);
       },
-      result: () => seen.size,
+      result: () => s.result(),
     };
   };
 }
 
-function sum(useIf: boolean): AggregateFactory {
-  return (args) => () => {
+const dcount = (useIf: boolean) =>
+  overValues(useIf, () => {
+    const seen = new Set<string>();
+    return { add: (v) => seen.add(keyOf(v)), result: () => seen.size };
+  });
+
+const sum = (useIf: boolean) =>
+  overValues(useIf, () => {
     let total: number | null = null;
-    const value = args[0]!;
-    const pred = args[1]!;
     return {
-      add(row, i, rows) {
-        if (useIf && !truthy(pred(row, i, rows))) return;
-        const v = value(row, i, rows);
-        if (!isNull(v)) total = (total ?? 0) + Number(v);
+      add: (v) => {
+        total = (total ?? 0) + Number(v);
       },
       result: () => total,
     };
-  };
-}
+  });
 
-function avg(useIf: boolean): AggregateFactory {
-  return (args) => () => {
+const avg = (useIf: boolean) =>
+  overValues(useIf, () => {
     let total = 0;
     let n = 0;
-    const value = args[0]!;
-    const pred = args[1]!;
     return {
-      add(row, i, rows) {
-        if (useIf && !truthy(pred(row, i, rows))) return;
-        const v = value(row, i, rows);
-        if (!isNull(v)) {
-          total += Number(v);
-          n++;
-        }
+      add: (v) => {
+        total += Number(v);
+        n++;
       },
       result: () => (n ? total / n : null),
     };
-  };
-}
+  });
 
-function extreme(dir: 1 | -1, useIf: boolean): AggregateFactory {
-  return (args) => () => {
+const extreme = (dir: 1 | -1, useIf: boolean) =>
+  overValues(useIf, () => {
     let best: unknown = null;
-    const value = args[0]!;
-    const pred = args[1]!;
     return {
-      add(row, i, rows) {
-        if (useIf && !truthy(pred(row, i, rows))) return;
-        const v = value(row, i, rows);
-        if (isNull(v)) return;
+      add: (v) => {
         if (best === null || Math.sign(compare(v, best)) === dir) best = v;
       },
       result: () => best,
     };
-  };
-}
+  });
 
 function collect(set: boolean, useIf: boolean): AggregateFactory {
   return (args, constArgs) => () => {
@@ -163,14 +161,11 @@ function takeAny(useIf: boolean): AggregateFactory {
   };
 }
 
-function stdev(population: boolean, variance: boolean): AggregateFactory {
-  return (args) => () => {
+const stdev = (population: boolean, variance: boolean) =>
+  overValues(false, () => {
     const xs: number[] = [];
     return {
-      add(row, i, rows) {
-        const v = args[0]!(row, i, rows);
-        if (!isNull(v)) xs.push(Number(v));
-      },
+      add: (v) => xs.push(Number(v)),
       result: () => {
         const n = xs.length;
         if (n === 0) return null;
@@ -180,8 +175,7 @@ function stdev(population: boolean, variance: boolean): AggregateFactory {
         return variance ? v : Math.sqrt(v);
       },
     };
-  };
-}
+  });
 
 /** Nearest-rank percentile of sorted values, as Kusto documents for exact results on small sets. */
 function nearestRank(sorted: unknown[], p: number): unknown {
