@@ -15,6 +15,8 @@ import {
   mailboxLogin,
   mailItemsAccessed,
   messageId,
+  asAppRead,
+  GRAPH_API,
 } from "./records.ts";
 
 const HOUR = 3_600_000;
@@ -203,19 +205,9 @@ export function attackRecords(seed: number, org: Organisation, end: number): Aud
     appId: ROGUE_APP_ID,
   };
   t = end - 4 * HOUR;
-  const appRead = (c: ReturnType<typeof at>, rec: AuditRecord) => {
-    rec.UserId = ROGUE_APP_ID;
-    rec.UserKey = ROGUE_APP_ID;
-    rec.UserType = 5;
-    rec.ClientAppId = ROGUE_APP_ID;
-    rec.AppAccessContext = {
-      ClientAppId: ROGUE_APP_ID,
-      APIId: "00000003-0000-0000-c000-000000000000",
-      IssuedAtTime: new Date(c.time - 10 * MINUTE).toISOString().slice(0, 19),
-      UniqueTokenId: rng.hex(22),
-    };
-    return rec;
-  };
+  // the rogue app holds a Microsoft Graph token
+  const appRead = (c: ReturnType<typeof at>, rec: AuditRecord) =>
+    asAppRead(rec, { appId: ROGUE_APP_ID, apiId: GRAPH_API, issuedAt: c.time - 10 * MINUTE, tokenId: rng.hex(22) });
   for (const folder of ["\\Inbox", "\\Sent Items", "\\Finance"]) {
     const c = at(1);
     out.push(appRead(c, mailItemsAccessed(c, app, cfo, { type: "Sync", folder })));

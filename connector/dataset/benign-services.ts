@@ -8,7 +8,16 @@ import { actorOf } from "./benign-people.ts";
 import { CLIENTS, OFFICE_EGRESS } from "./networks.ts";
 import type { Person } from "./org.ts";
 import { type Rng, rngFor } from "./random.ts";
-import { type Actor, type AuditRecord, adminCmdlet, mailboxLogin, mailItemsAccessed, messageId } from "./records.ts";
+import {
+  type Actor,
+  type AuditRecord,
+  adminCmdlet,
+  mailboxLogin,
+  mailItemsAccessed,
+  messageId,
+  asAppRead,
+  EXCHANGE_ONLINE_API,
+} from "./records.ts";
 
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
@@ -32,19 +41,10 @@ export const SERVICE_APPS = {
 
 export const IMAP_SERVICE_IP = "198.19.10.40";
 
-/** A mailbox record made by an application with application permissions (no user, UserType 5). */
+/** A mailbox record of a service app reading with application permissions (Exchange Online API token). */
 function appRead(rec: AuditRecord, rng: Rng, appId: string, time: number): AuditRecord {
-  rec.UserId = appId;
-  rec.UserKey = appId;
-  rec.UserType = 5;
-  rec.ClientAppId = appId;
-  rec.AppAccessContext = {
-    ClientAppId: appId,
-    APIId: "00000002-0000-0ff1-ce00-000000000000",
-    IssuedAtTime: new Date(time - rng.int(5, 55) * MINUTE).toISOString().slice(0, 19),
-    UniqueTokenId: rng.hex(22),
-  };
-  return rec;
+  const issuedAt = time - rng.int(5, 55) * MINUTE;
+  return asAppRead(rec, { appId, apiId: EXCHANGE_ONLINE_API, issuedAt, tokenId: rng.hex(22) });
 }
 
 function appActor(app: (typeof SERVICE_APPS)[keyof typeof SERVICE_APPS], owner: Person): Actor {

@@ -82,6 +82,31 @@ function mailboxBase(c: Common, recordType: number, operation: string, actor: Ac
   return rec;
 }
 
+/** Resource (API) app ids an application's token is issued for. */
+export const EXCHANGE_ONLINE_API = "00000002-0000-0ff1-ce00-000000000000";
+export const GRAPH_API = "00000003-0000-0000-c000-000000000000";
+
+/**
+ * Turns a mailbox record into one made by an application with application permissions: no user (UserType 5),
+ * the app as actor, and the token's AppAccessContext (API, issue time, token id).
+ */
+export function asAppRead(
+  rec: AuditRecord,
+  app: { appId: string; apiId: string; issuedAt: number; tokenId: string },
+): AuditRecord {
+  rec.UserId = app.appId;
+  rec.UserKey = app.appId;
+  rec.UserType = 5;
+  rec.ClientAppId = app.appId;
+  rec.AppAccessContext = {
+    ClientAppId: app.appId,
+    APIId: app.apiId,
+    IssuedAtTime: apiTime(app.issuedAt),
+    UniqueTokenId: app.tokenId,
+  };
+  return rec;
+}
+
 export function messageId(rng: Rng, domain: string): string {
   return `<${rng.hex(8)}${rng.hex(8)}@${rng.pick(["BN8PR12MB", "AM6PR01MB", "DB7PR04MB"])}${rng.int(1000, 9999)}.namprd12.prod.outlook.com>`.replace(
     "namprd12.prod.outlook.com",
